@@ -1,0 +1,271 @@
+namespace Capgo.Edge.Core;
+
+/// <summary>Validates and normalises an update check (update-check.md §1), in the contract's order.</summary>
+public static class RequestValidator
+{
+    public const int MaxDeviceIdLength = 36;
+    public const int MaxInstallSourceLength = 64;
+    public const int MaxKeyIdLength = 20;
+
+    /// <summary>Returns null and the normalised check when the request is valid, else the error to answer.</summary>
+    public static RequestError? Validate(in RawUpdateCheck raw, out UpdateCheck check)
+    {
+        check = default;
+        if (raw.IsEmpty)
+        {
+            return RequestError.EmptyBody;
+        }
+
+        if (IsMissing(raw.DeviceId, raw.WrongType, CheckFields.DeviceId))
+        {
+            return RequestError.MissingDeviceId;
+        }
+
+        if (IsMissing(raw.AppId, raw.WrongType, CheckFields.AppId))
+        {
+            return RequestError.MissingAppId;
+        }
+
+        string? versionBuild = null;
+        var nativeVersion = default(SemVer);
+        if (!string.IsNullOrEmpty(raw.VersionBuild))
+        {
+            if (!VersionBuild.TryNormalize(raw.VersionBuild, out versionBuild, out nativeVersion))
+            {
+                return RequestError.Semver(raw.VersionBuild);
+            }
+        }
+
+        List<FieldProblem>? issues = null;
+        var wrong = raw.WrongType;
+
+        if (Wrong(wrong, CheckFields.AppId) || !AppIds.IsValid(raw.AppId))
+        {
+            Add(ref issues, "app_id", "App ID must be a reverse-domain string such as com.example.app");
+        }
+
+        if (Wrong(wrong, CheckFields.DeviceId) || !DeviceIds.IsValid(raw.DeviceId))
+        {
+            Add(ref issues, "device_id", "Device ID must be a valid UUID string");
+        }
+
+        if (Wrong(wrong, CheckFields.VersionName) || string.IsNullOrEmpty(raw.VersionName))
+        {
+            Add(ref issues, "version_name", "Version name must be a non-empty string");
+        }
+
+        if (Wrong(wrong, CheckFields.VersionBuild) || versionBuild is null)
+        {
+            Add(ref issues, "version_build", "Native version must be a non-empty string");
+        }
+
+        var platform = default(Platform);
+        if (Wrong(wrong, CheckFields.Platform) || !PlatformNames.TryParse(raw.Platform, out platform))
+        {
+            Add(ref issues, "platform", "Platform must be one of: ios, android, electron");
+        }
+
+        var pluginVersion = default(SemVer);
+        if (Wrong(wrong, CheckFields.PluginVersion) || !SemVer.TryParse(raw.PluginVersion, out pluginVersion))
+        {
+            Add(ref issues, "plugin_version", "Plugin version must be a valid semver version");
+        }
+
+        if (Wrong(wrong, CheckFields.IsEmulator))
+        {
+            Add(ref issues, "is_emulator", "Expected a boolean");
+        }
+
+        if (Wrong(wrong, CheckFields.IsProd))
+        {
+            Add(ref issues, "is_prod", "Expected a boolean");
+        }
+
+        if (Wrong(wrong, CheckFields.DefaultChannel))
+        {
+            Add(ref issues, "defaultChannel", "Expected a string");
+        }
+
+        if (Wrong(wrong, CheckFields.InstallSource) || raw.InstallSource?.Length > MaxInstallSourceLength)
+        {
+            Add(ref issues, "install_source", "Install source must be a string of at most 64 characters");
+        }
+
+        if (Wrong(wrong, CheckFields.KeyId) || raw.KeyId?.Length > MaxKeyIdLength)
+        {
+            Add(ref issues, "key_id", "Key ID must be a string of at most 20 characters");
+        }
+
+        if (Wrong(wrong, CheckFields.CustomId))
+        {
+            Add(ref issues, "custom_id", "Expected a string");
+        }
+
+        if (Wrong(wrong, CheckFields.VersionCode))
+        {
+            Add(ref issues, "version_code", "Expected a string");
+        }
+
+        if (Wrong(wrong, CheckFields.VersionOs))
+        {
+            Add(ref issues, "version_os", "Expected a string");
+        }
+
+        if (issues is not null)
+        {
+            return RequestError.Invalid(issues);
+        }
+
+        // A device on the bundle shipped in the binary reports the native version as its bundle.
+        var versionName = raw.VersionName == Names.Builtin ? versionBuild! : raw.VersionName!;
+        check = new UpdateCheck(
+            raw.AppId!,
+            raw.DeviceId!,
+            versionName,
+            versionBuild!,
+            nativeVersion,
+            platform,
+            raw.PluginVersion!,
+            pluginVersion,
+            raw.IsEmulator ?? false,
+            raw.IsProd ?? true,
+            string.IsNullOrEmpty(raw.DefaultChannel) ? null : raw.DefaultChannel,
+            string.IsNullOrEmpty(raw.KeyId) ? null : raw.KeyId);
+        return null;
+    }
+
+    private static bool IsMissing(string? value, CheckFields wrong, CheckFields field) =>
+        string.IsNullOrEmpty(value) && (wrong & field) == 0;
+
+    private static bool Wrong(CheckFields wrong, CheckFields field) => (wrong & field) != 0;
+
+    private static void Add(ref List<FieldProblem>? issues, string field, string message) =>
+        (issues ??= []).Add(new FieldProblem(field, message));
+}
+
+/// <summary>Reserved bundle names.</summary>
+public static class Names
+{
+    public const string Builtin = "builtin";
+    public const string Unknown = "unknown";
+
+    public static bool IsReserved(string? name) => name is Builtin or Unknown;
+}
+
+/// <summary>The <c>version_build</c> normalisation of update-check.md §1.</summary>
+public static class VersionBuild
+{
+    public static bool TryNormalize(string value, out string normalized, out SemVer version)
+    {
+        // Plain X.Y.Z (the common case) is already normal and allocates nothing.
+        if (SemVer.TryParse(value, out version))
+        {
+            normalized = value;
+            return true;
+        }
+
+        var candidate = value;
+        if (value is Names.Builtin or Names.Unknown)
+        {
+            candidate = "0.0.0";
+        }
+        else
+        {
+            var dots = value.AsSpan().Count('.');
+            candidate = dots switch
+            {
+                0 => value + ".0.0",
+                1 => value + ".0",
+                _ => value,
+            };
+        }
+
+        if (!SemVer.TryParse(candidate, out version, allowLeadingV: true))
+        {
+            normalized = value;
+            return false;
+        }
+
+        normalized = candidate.Length > 0 && candidate[0] is 'v' or 'V' ? candidate[1..] : candidate;
+        return true;
+    }
+}
+
+/// <summary><c>^[a-z0-9]+(\.[\w-]+)+$</c>, case-insensitive, without a regex engine.</summary>
+public static class AppIds
+{
+    public static bool IsValid(string? appId)
+    {
+        if (string.IsNullOrEmpty(appId))
+        {
+            return false;
+        }
+
+        var s = appId.AsSpan();
+        var i = 0;
+        while (i < s.Length && char.IsAsciiLetterOrDigit(s[i]))
+        {
+            i++;
+        }
+
+        if (i == 0 || i == s.Length)
+        {
+            return false;
+        }
+
+        var segments = 0;
+        while (i < s.Length)
+        {
+            if (s[i] != '.')
+            {
+                return false;
+            }
+
+            i++;
+            var start = i;
+            while (i < s.Length && (char.IsAsciiLetterOrDigit(s[i]) || s[i] is '_' or '-'))
+            {
+                i++;
+            }
+
+            if (i == start)
+            {
+                return false;
+            }
+
+            segments++;
+        }
+
+        return segments > 0;
+    }
+}
+
+/// <summary>A UUID of any version, any case: 8-4-4-4-12 hexadecimal digits.</summary>
+public static class DeviceIds
+{
+    public static bool IsValid(string? deviceId)
+    {
+        if (deviceId is null || deviceId.Length != RequestValidator.MaxDeviceIdLength)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < deviceId.Length; i++)
+        {
+            var c = deviceId[i];
+            if (i is 8 or 13 or 18 or 23)
+            {
+                if (c != '-')
+                {
+                    return false;
+                }
+            }
+            else if (!char.IsAsciiHexDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

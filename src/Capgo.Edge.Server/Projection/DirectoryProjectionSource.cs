@@ -1,0 +1,177 @@
+using Capgo.Edge.Core;
+using Microsoft.Extensions.Options;
+
+namespace Capgo.Edge.Server.Projection;
+
+/// <summary>
+/// Standalone mode: loads every <c>*.json</c> app document of a folder and reloads a file when it
+/// changes. A bad document is refused whole and the app keeps its last good snapshot.
+/// </summary>
+internal sealed partial class DirectoryProjectionSource : BackgroundService
+{
+    private readonly ProjectionStore _store;
+    private readonly ProjectionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DirectoryProjectionSource> _logger;
+    private readonly Dictionary<string, (DateTime WriteTime, long Length, string? AppId)> _seen = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changed = new(0);
+    private long _generation;
+
+    public DirectoryProjectionSource(
+        ProjectionStore store,
+        IOptions<ProjectionOptions> options,
+        TimeProvider time,
+        ILogger<DirectoryProjectionSource> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+
+        // Generations keep increasing across restarts: they start at the current Unix time in ms.
+        _generation = time.GetUtcNow().ToUnixTimeMilliseconds();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var directory = Path.GetFullPath(_options.Directory);
+        using var watcher = CreateWatcher(directory);
+        Scan(directory);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Woken by the watcher, or by the poll interval in case an event was lost.
+                await _changed.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            Scan(directory);
+        }
+    }
+
+    private FileSystemWatcher? CreateWatcher(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var watcher = new FileSystemWatcher(directory, "*.json")
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        watcher.Changed += (_, _) => Signal();
+        watcher.Created += (_, _) => Signal();
+        watcher.Deleted += (_, _) => Signal();
+        watcher.Renamed += (_, _) => Signal();
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private void Signal()
+    {
+        if (_changed.CurrentCount == 0)
+        {
+            _changed.Release();
+        }
+    }
+
+    /// <summary>Loads new or changed files and drops apps whose file disappeared.</summary>
+    internal void Scan(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            LogDirectoryMissing(_logger, directory);
+            return;
+        }
+
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.json"))
+        {
+            present.Add(path);
+            var info = new FileInfo(path);
+            if (_seen.TryGetValue(path, out var seen) && seen.WriteTime == info.LastWriteTimeUtc && seen.Length == info.Length)
+            {
+                continue;
+            }
+
+            var appId = Load(path);
+            _seen[path] = (info.LastWriteTimeUtc, info.Length, appId ?? seen.AppId);
+        }
+
+        foreach (var path in _seen.Keys.Where(p => !present.Contains(p)).ToList())
+        {
+            if (_seen[path].AppId is { } removed && _store.Remove(removed))
+            {
+                var file = Path.GetFileName(path);
+                LogAppRemoved(_logger, removed, file);
+            }
+
+            _seen.Remove(path);
+        }
+
+        if (_store.Count > 0 && !_store.IsLoaded)
+        {
+            _store.MarkLoaded();
+            LogReady(_logger, _store.Count, directory);
+        }
+    }
+
+    private string? Load(string path)
+    {
+        var file = Path.GetFileName(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException ex)
+        {
+            // Probably mid-write; the next event or poll retries.
+            LogReadFailed(_logger, file, ex.Message);
+            return null;
+        }
+
+        try
+        {
+            var snapshot = AppDocument.Parse(bytes, Interlocked.Increment(ref _generation));
+            _store.TryApply(snapshot);
+            LogAppLoaded(_logger, snapshot.AppId, snapshot.Generation, file);
+            return snapshot.AppId;
+        }
+        catch (ProjectionException ex)
+        {
+            LogDocumentRejected(_logger, file, ex.Field, ex.Problem);
+            return null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _changed.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Loaded app {AppId} at generation {Generation} from {File}")]
+    private static partial void LogAppLoaded(ILogger logger, string appId, long generation, string file);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Rejected app document {File}: {Field}: {Problem}. The app keeps its last good snapshot")]
+    private static partial void LogDocumentRejected(ILogger logger, string file, string field, string problem);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not read {File}: {Reason}; retrying on the next change")]
+    private static partial void LogReadFailed(ILogger logger, string file, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Removed app {AppId}: its file {File} was deleted")]
+    private static partial void LogAppRemoved(ILogger logger, string appId, string file);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Projection directory {Directory} does not exist; the edge is not ready")]
+    private static partial void LogDirectoryMissing(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Projection ready: {Count} apps from {Directory}")]
+    private static partial void LogReady(ILogger logger, int count, string directory);
+}

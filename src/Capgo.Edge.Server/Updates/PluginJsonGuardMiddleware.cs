@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Capgo.Edge.Core;
+using Microsoft.Extensions.Options;
+
+namespace Capgo.Edge.Server.Updates;
+
+/// <summary>
+/// Stands in front of the transcoded <c>POST /updates</c>: enforces the body limit (413), and answers
+/// every body the contract rejects with its own error shape and order (update-check.md §1), so the
+/// transcoder only ever sees bodies it can bind. Valid bodies continue from an in-memory copy.
+/// </summary>
+internal sealed class PluginJsonGuardMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly int _limit;
+
+    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options)
+    {
+        _next = next;
+        _limit = options.Value.MaxRequestBodyBytes;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/updates", StringComparison.Ordinal))
+        {
+            return _next(context);
+        }
+
+        return GuardAsync(context);
+    }
+
+    private async Task GuardAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength > _limit)
+        {
+            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            return;
+        }
+
+        var (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+        if (buffer is null)
+        {
+            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var error = Check(buffer.AsSpan(0, length));
+            if (error is not null)
+            {
+                await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
+                return;
+            }
+
+            // The body is valid JSON of the right shape, whatever the client declared.
+            request.ContentType = "application/json";
+            request.Body = new MemoryStream(buffer, 0, length, writable: false);
+            await _next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The contract's checks, in order: syntax, shape, then the field rules.</summary>
+    internal static RequestError? Check(ReadOnlySpan<byte> body)
+    {
+        switch (UpdateRequestJson.Read(body, out var raw))
+        {
+            case UpdateRequestJson.ReadStatus.NotJson:
+                return RequestError.InvalidJson;
+            case UpdateRequestJson.ReadStatus.NotAnObject:
+                return ErrorBody.NotAnObject;
+        }
+
+        return RequestValidator.Validate(raw, out _);
+    }
+
+    /// <summary>Reads the whole body into a pooled array, or returns null when it exceeds the limit.</summary>
+    private static async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var data = result.Buffer;
+            if (data.Length > limit)
+            {
+                reader.AdvanceTo(data.End);
+                return (null, 0);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                var length = (int)data.Length;
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                data.CopyTo(buffer);
+                reader.AdvanceTo(data.End);
+                return (buffer, length);
+            }
+
+            reader.AdvanceTo(data.Start, data.End);
+        }
+    }
+}

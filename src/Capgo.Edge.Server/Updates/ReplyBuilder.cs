@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using Capgo.Edge.Contracts.V1;
+using Capgo.Edge.Core;
+
+namespace Capgo.Edge.Server.Updates;
+
+/// <summary>
+/// Turns a decision into the wire reply. Offers depend only on (bundle × manifest gate × metadata
+/// gate), so each variant is built once per bundle and shared; replies are never mutated after.
+/// </summary>
+internal static class ReplyBuilder
+{
+    private static readonly ConditionalWeakTable<Bundle, UpdateReply?[]> Offers = [];
+
+    public static UpdateReply Build(in UpdateDecision decision, in UpdateCheck check)
+    {
+        if (decision.Outcome == Outcome.UpdateAvailable)
+        {
+            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
+        }
+
+        var reply = new UpdateReply
+        {
+            Error = Outcomes.Code(decision.Outcome),
+            Message = Outcomes.Message(decision, check),
+        };
+        if (Outcomes.KindName(decision.Kind) is { } kind)
+        {
+            reply.Kind = kind;
+        }
+
+        if (decision.Version is not null)
+        {
+            reply.Version = decision.Version;
+        }
+
+        if (decision.Old is not null)
+        {
+            reply.Old = decision.Old;
+        }
+
+        if (decision.Major)
+        {
+            reply.Major = true;
+        }
+
+        if (decision.Outcome == Outcome.KeyIdMismatch)
+        {
+            reply.DeviceKeyId = check.KeyId;
+            reply.BundleKeyId = decision.Bundle!.KeyId;
+        }
+
+        return reply;
+    }
+
+    public static UpdateReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
+    {
+        var variants = Offers.GetValue(bundle, static _ => new UpdateReply?[4]);
+        var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
+        return variants[index] ??= CreateOffer(bundle, includeManifest, includeMetadata);
+    }
+
+    private static UpdateReply CreateOffer(Bundle bundle, bool includeManifest, bool includeMetadata)
+    {
+        var reply = new UpdateReply
+        {
+            Version = bundle.Name,
+            Url = bundle.Url ?? UpdateDecider.NoZipPlaceholderUrl,
+            SessionKey = bundle.SessionKey,
+            Checksum = bundle.Checksum,
+        };
+        if (includeManifest)
+        {
+            foreach (var file in bundle.Manifest)
+            {
+                reply.Manifest.Add(new ManifestEntry { FileName = file.FileName, FileHash = file.FileHash, DownloadUrl = file.DownloadUrl });
+            }
+        }
+
+        if (includeMetadata)
+        {
+            if (!string.IsNullOrEmpty(bundle.Link))
+            {
+                reply.Link = bundle.Link;
+            }
+
+            if (!string.IsNullOrEmpty(bundle.Comment))
+            {
+                reply.Comment = bundle.Comment;
+            }
+        }
+
+        return reply;
+    }
+
+    /// <summary>The reply of an HTTP request the handler itself rejects (the guard normally answers first).</summary>
+    public static UpdateReply Rejection(RequestError error)
+    {
+        var reply = new UpdateReply { Error = error.Code, Message = error.Message, MoreInfo = new Google.Protobuf.WellKnownTypes.Struct() };
+        if (error.Issues.Count > 0)
+        {
+            var issues = new Google.Protobuf.WellKnownTypes.ListValue();
+            foreach (var issue in error.Issues)
+            {
+                var item = new Google.Protobuf.WellKnownTypes.Struct();
+                item.Fields["path"] = Google.Protobuf.WellKnownTypes.Value.ForList(Google.Protobuf.WellKnownTypes.Value.ForString(issue.Field));
+                item.Fields["message"] = Google.Protobuf.WellKnownTypes.Value.ForString(issue.Message);
+                issues.Values.Add(Google.Protobuf.WellKnownTypes.Value.ForStruct(item));
+            }
+
+            reply.MoreInfo.Fields["issues"] = Google.Protobuf.WellKnownTypes.Value.ForList([.. issues.Values]);
+        }
+
+        return reply;
+    }
+}

@@ -1,0 +1,134 @@
+using Capgo.Edge.Contracts.V1;
+using Capgo.Edge.Core;
+using Grpc.Core;
+
+namespace Capgo.Edge.Server.Updates;
+
+/// <summary>
+/// The update service on both transports. gRPC callers get typed replies and gRPC status codes;
+/// JSON callers (through transcoding) get the plugin's bodies and HTTP statuses.
+/// </summary>
+internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
+{
+    public const string GenerationHeader = "x-capgo-generation";
+    public const string ErrorTrailer = "capgo-error";
+
+    private static readonly Func<object, Task> SetStatus400 = static state => SetStatus(state, StatusCodes.Status400BadRequest);
+    private const string NotReadyCode = "not_ready";
+    private const string NotReadyMessage = "The edge has not loaded a projection yet";
+
+    private static readonly Func<object, Task> SetStatus503 = static state => SetStatus(state, StatusCodes.Status503ServiceUnavailable);
+    private static readonly Func<object, Task> SetStatus429 = static state => SetStatus(state, StatusCodes.Status429TooManyRequests);
+
+    private readonly ProjectionStore _store;
+
+    public UpdateServiceImpl(ProjectionStore store) => _store = store;
+
+    public override Task<UpdateReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        var isGrpc = IsGrpc(http);
+
+        var raw = RequestMapping.ToRaw(request);
+        var error = RequestValidator.Validate(raw, out var check);
+        if (error is not null)
+        {
+            if (isGrpc)
+            {
+                throw new RpcException(
+                    new Status(StatusCode.InvalidArgument, Describe(error)),
+                    new Metadata { { ErrorTrailer, error.Code } });
+            }
+
+            http.Response.OnStarting(SetStatus400, http);
+            return Task.FromResult(ReplyBuilder.Rejection(error));
+        }
+
+        if (!_store.IsLoaded)
+        {
+            // Serving nothing beats serving something wrong: an unknown app here proves nothing.
+            if (isGrpc)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, NotReadyMessage), new Metadata { { ErrorTrailer, NotReadyCode } });
+            }
+
+            http.Response.OnStarting(SetStatus503, http);
+            return Task.FromResult(new UpdateReply { Error = NotReadyCode, Message = NotReadyMessage });
+        }
+
+        var app = _store.Find(check.AppId);
+        var decision = UpdateDecider.Decide(app, check);
+
+        if (decision.Outcome == Outcome.OnPremiseApp)
+        {
+            if (isGrpc)
+            {
+                throw new RpcException(
+                    new Status(StatusCode.ResourceExhausted, Outcomes.Message(decision, check)),
+                    new Metadata { { ErrorTrailer, Outcomes.Code(decision.Outcome) } });
+            }
+
+            http.Response.OnStarting(SetStatus429, http);
+        }
+
+        if (app is not null)
+        {
+            // Every reply names the generation it was computed from.
+            if (isGrpc)
+            {
+                context.ResponseTrailers.Add(GenerationHeader, app.GenerationText);
+            }
+            else
+            {
+                http.Response.Headers[GenerationHeader] = app.GenerationText;
+            }
+        }
+
+        return Task.FromResult(ReplyBuilder.Build(decision, check));
+    }
+
+    public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
+        Task.FromResult(new EchoReply { Payload = request.Payload });
+
+    private static bool IsGrpc(HttpContext http) =>
+        http.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+
+    private static string Describe(RequestError error)
+    {
+        if (error.Issues.Count == 0)
+        {
+            return error.Message;
+        }
+
+        return error.Message + ": " + string.Join("; ", error.Issues.Select(static i => $"{i.Field}: {i.Message}"));
+    }
+
+    private static Task SetStatus(object state, int status)
+    {
+        ((HttpContext)state).Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Maps the typed request onto the transport-neutral raw check.</summary>
+internal static class RequestMapping
+{
+    public static RawUpdateCheck ToRaw(UpdateRequest request) => new()
+    {
+        AppId = request.HasAppId ? request.AppId : null,
+        DeviceId = request.HasDeviceId ? request.DeviceId : null,
+        VersionName = request.HasVersionName ? request.VersionName : null,
+        VersionBuild = request.HasVersionBuild ? request.VersionBuild : null,
+        Platform = request.HasPlatform ? request.Platform : null,
+        PluginVersion = request.HasPluginVersion ? request.PluginVersion : null,
+        IsEmulator = request.HasIsEmulator ? request.IsEmulator : null,
+        IsProd = request.HasIsProd ? request.IsProd : null,
+        DefaultChannel = request.HasDefaultChannel ? request.DefaultChannel : null,
+        InstallSource = request.HasInstallSource ? request.InstallSource : null,
+        KeyId = request.HasKeyId ? request.KeyId : null,
+        CustomId = request.HasCustomId ? request.CustomId : null,
+        VersionCode = request.HasVersionCode ? request.VersionCode : null,
+        VersionOs = request.HasVersionOs ? request.VersionOs : null,
+        IsEmpty = request.CalculateSize() == 0,
+    };
+}
