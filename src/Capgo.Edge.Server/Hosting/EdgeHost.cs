@@ -1,0 +1,22 @@
+using Capgo.Edge.Server.Projection;
+using Capgo.Edge.Server.Updates;
+
+namespace Capgo.Edge.Server.Hosting;
+
+/// <summary>The edge, feature by feature. Tests build it the same way the process does.</summary>
+internal static class EdgeHost
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddEdgeKestrel();
+        builder.Services.AddEdgeProjection(builder.Configuration);
+        builder.Services.AddEdgeUpdates(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseEdgePluginJsonGuard();
+        app.MapEdgeUpdates();
+        app.MapEdgeHealth();
+        return app;
+    }
+}
