@@ -125,7 +125,7 @@ public static class AppDocument
 
         CheckOnePublicChannelPerPlatform(channels);
 
-        var overrides = new Dictionary<string, Channel>(StringComparer.OrdinalIgnoreCase);
+        var overrides = new DeviceOverrides();
         if (root.TryGetProperty("device_overrides", out var overridesElement) && overridesElement.ValueKind != JsonValueKind.Null)
         {
             if (overridesElement.ValueKind != JsonValueKind.Object)
@@ -152,10 +152,12 @@ public static class AppDocument
                     throw new ProjectionException(path, $"unknown channel '{channelName}'");
                 }
 
-                if (!overrides.TryAdd(property.Name, channel))
+                if (overrides.TryGet(property.Name, out _))
                 {
                     throw new ProjectionException(path, "duplicate device id");
                 }
+
+                overrides.Set(property.Name, channel.Name);
             }
         }
 
@@ -169,7 +171,7 @@ public static class AppDocument
             bundles.ToFrozenDictionary(StringComparer.Ordinal),
             sorted,
             channelsByName.ToFrozenDictionary(StringComparer.Ordinal),
-            overrides.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
+            overrides,
             generation);
     }
 

@@ -167,7 +167,7 @@ public sealed class AppSnapshot
         FrozenDictionary<string, Bundle> bundles,
         Channel[] channels,
         FrozenDictionary<string, Channel> channelsByName,
-        FrozenDictionary<string, Channel> overrides,
+        DeviceOverrides overrides,
         long generation)
     {
         AppId = appId;
@@ -207,8 +207,20 @@ public sealed class AppSnapshot
 
     public FrozenDictionary<string, Channel> ChannelsByName { get; }
 
-    /// <summary>Device id (case-insensitive) → pinned channel.</summary>
-    public FrozenDictionary<string, Channel> Overrides { get; }
+    /// <summary>Device id → pinned channel name; shared by the app's successive snapshots.</summary>
+    public DeviceOverrides Overrides { get; }
+
+    /// <summary>The channel this device is pinned to, when the pin names a channel of this generation.</summary>
+    public bool TryGetOverride(string deviceId, out Channel channel)
+    {
+        if (Overrides.TryGet(deviceId, out var name) && ChannelsByName.TryGetValue(name, out channel!))
+        {
+            return true;
+        }
+
+        channel = null!;
+        return false;
+    }
 
     public long Generation { get; }
 
@@ -220,7 +232,7 @@ public sealed class AppSnapshot
 
     public Channel? PublicChannelFor(Platform platform) => PublicChannels[(int)platform];
 
-    /// <summary>The same app at another generation (used when a loader stamps generations).</summary>
-    public AppSnapshot WithGeneration(long generation) =>
-        new(AppId, IsActive, Status, ExposeMetadata, Bundles, (Channel[])Channels, ChannelsByName, Overrides, generation);
+    /// <summary>The same app with the override map a loader keeps across generations.</summary>
+    public AppSnapshot WithOverrides(DeviceOverrides overrides) =>
+        new(AppId, IsActive, Status, ExposeMetadata, Bundles, (Channel[])Channels, ChannelsByName, overrides, Generation);
 }

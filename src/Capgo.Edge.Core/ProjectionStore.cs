@@ -50,6 +50,13 @@ public sealed class ProjectionStore
         }
     }
 
+    /// <summary>Installs a snapshot of the same generation (its override map was rebuilt).</summary>
+    public void Replace(AppSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        _apps[snapshot.AppId] = snapshot;
+    }
+
     /// <summary>Removes an app (an explicit delete).</summary>
     public bool Remove(string appId) => _apps.TryRemove(appId, out _);
 }

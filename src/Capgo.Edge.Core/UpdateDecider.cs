@@ -28,7 +28,7 @@ public static class UpdateDecider
 
         // 3. Channel: a visible override wins over the default candidate.
         var source = ChannelSource.Override;
-        if (!app.Overrides.TryGetValue(check.DeviceId, out var channel) || !channel.IsVisible)
+        if (!app.TryGetOverride(check.DeviceId, out var channel) || !channel.IsVisible)
         {
             channel = DefaultChannel(app, check, out source);
         }

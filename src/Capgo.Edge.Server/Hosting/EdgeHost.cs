@@ -8,7 +8,8 @@ internal static class EdgeHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings files sit beside the binary, wherever the process is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddEdgeKestrel();
         builder.Services.AddEdgeProjection(builder.Configuration);
         builder.Services.AddEdgeUpdates(builder.Configuration);

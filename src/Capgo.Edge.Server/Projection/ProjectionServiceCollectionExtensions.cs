@@ -4,15 +4,30 @@ namespace Capgo.Edge.Server.Projection;
 
 internal static class ProjectionServiceCollectionExtensions
 {
-    /// <summary>The in-memory projection and, with no Redis configured, the standalone folder source.</summary>
+    /// <summary>
+    /// The in-memory projection and its source: Redis when <c>ConnectionStrings:Redis</c> is set,
+    /// otherwise the standalone folder of app documents.
+    /// </summary>
     public static IServiceCollection AddEdgeProjection(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ProjectionStore>();
+        services.AddSingleton<ProjectionHealth>();
+
+        if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis")))
+        {
+            services.AddOptions<SyncOptions>()
+                .Bind(configuration.GetSection(SyncOptions.Section))
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddHostedService<RedisProjectionSource>();
+            return services;
+        }
+
         services.AddOptions<ProjectionOptions>()
             .Bind(configuration.GetSection(ProjectionOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ProjectionStore>();
         services.AddHostedService<DirectoryProjectionSource>();
         return services;
     }

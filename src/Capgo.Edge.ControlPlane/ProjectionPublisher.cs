@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Capgo.Edge.Core;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.ControlPlane;
+
+/// <summary>A change the control plane refused; nothing was written.</summary>
+public sealed class PublishException : Exception
+{
+    public PublishException(string message)
+        : base(message)
+    {
+    }
+
+    public PublishException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public PublishException()
+    {
+    }
+}
+
+/// <summary>What an edge reports serving for one app.</summary>
+public sealed record EdgeAck(string Edge, long Generation, long OverridesGeneration);
+
+/// <summary>The app as edges see it.</summary>
+public sealed record AppInfo(
+    string AppId,
+    long Generation,
+    long OverridesGeneration,
+    string Status,
+    IReadOnlyList<string> Channels,
+    int Bundles,
+    long Overrides,
+    IReadOnlyList<EdgeAck> Edges);
+
+/// <summary>The outcome of waiting for edges to serve a generation.</summary>
+public sealed record WaitResult(bool AllServing, IReadOnlyList<string> Serving, IReadOnlyList<string> Lagging);
+
+/// <summary>
+/// Publishes app documents and device overrides into Redis (docs/redis-layout.md) and announces them.
+/// Every document is validated whole with the edge's own parser before anything is written.
+/// </summary>
+public sealed class ProjectionPublisher
+{
+    private const int StagingBatch = 10_000;
+    private readonly IDatabase _db;
+    private readonly RedisLayout _layout;
+    private readonly TimeProvider _time;
+
+    public ProjectionPublisher(IConnectionMultiplexer redis, RedisLayout layout, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _db = redis.GetDatabase();
+        _layout = layout;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>How long an edge may stay silent and still count as live.</summary>
+    public TimeSpan EdgeLiveness { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Validates and publishes one app document; returns its new generation.</summary>
+    /// <remarks>
+    /// A document with <c>device_overrides</c> replaces the app's overrides; one without keeps them.
+    /// </remarks>
+    public async Task<long> PublishAsync(ReadOnlyMemory<byte> document)
+    {
+        AppSnapshot snapshot;
+        try
+        {
+            snapshot = AppDocument.Parse(document.Span, 0);
+        }
+        catch (ProjectionException ex)
+        {
+            throw new PublishException($"{ex.Field}: {ex.Problem}", ex);
+        }
+
+        var root = (JsonObject)JsonNode.Parse(document.Span)!;
+        var replaceOverrides = root.Remove("device_overrides", out var overridesNode) && overridesNode is not null;
+        var stored = root.ToJsonString();
+
+        string staging = "";
+        if (replaceOverrides && snapshot.Overrides.Count > 0)
+        {
+            staging = _layout.Prefix + "staging:" + Guid.NewGuid().ToString("N");
+            await StageOverridesAsync(staging, snapshot.Overrides).ConfigureAwait(false);
+        }
+
+        var args = new List<RedisValue>
+        {
+            snapshot.AppId,
+            stored,
+            _layout.Changes.ToString(),
+            replaceOverrides ? "1" : "0",
+        };
+        foreach (var channel in snapshot.Channels)
+        {
+            args.Add(channel.Name);
+        }
+
+        var result = await _db.ScriptEvaluateAsync(
+            Scripts.Publish,
+            [
+                _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
+                _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
+            ],
+            [.. args]).ConfigureAwait(false);
+        return ParseGeneration(result);
+    }
+
+    private async Task StageOverridesAsync(string staging, DeviceOverrides overrides)
+    {
+        // Large override sets go in batches into a key of their own; the publish script renames it
+        // into place atomically. The expiry cleans up after a publisher that died half-way.
+        var batch = new List<HashEntry>(StagingBatch);
+        foreach (var (device, channel) in overrides.Entries)
+        {
+            batch.Add(new HashEntry(device, channel));
+            if (batch.Count == StagingBatch)
+            {
+                await _db.HashSetAsync(staging, [.. batch]).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await _db.HashSetAsync(staging, [.. batch]).ConfigureAwait(false);
+        }
+
+        await _db.KeyExpireAsync(staging, TimeSpan.FromHours(1)).ConfigureAwait(false);
+    }
+
+    /// <summary>Pins one device to a channel of a published app; returns the new overrides generation.</summary>
+    public Task<long> SetOverrideAsync(string appId, string deviceId, string channel)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(channel);
+        return ChangeOverrideAsync(appId, deviceId, channel);
+    }
+
+    /// <summary>Removes one device's pin; returns the new overrides generation.</summary>
+    public Task<long> RemoveOverrideAsync(string appId, string deviceId) => ChangeOverrideAsync(appId, deviceId, "");
+
+    private async Task<long> ChangeOverrideAsync(string appId, string deviceId, string channel)
+    {
+        if (!AppIds.IsValid(appId))
+        {
+            throw new PublishException($"app_id '{appId}' is not a reverse-domain app id");
+        }
+
+        if (!DeviceIds.IsValid(deviceId))
+        {
+            throw new PublishException($"device_id '{deviceId}' is not a UUID");
+        }
+
+        var device = deviceId.ToLowerInvariant();
+        try
+        {
+            var result = await _db.ScriptEvaluateAsync(
+                Scripts.Override,
+                [_layout.Generation, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId)],
+                [appId, device, channel, _layout.Changes.ToString()]).ConfigureAwait(false);
+            return ParseGeneration(result);
+        }
+        catch (RedisServerException ex)
+        {
+            throw new PublishException(ScriptError(ex), ex);
+        }
+    }
+
+    /// <summary>Deletes an app: edges stop serving it (the only reason they do).</summary>
+    public async Task<long> DeleteAsync(string appId)
+    {
+        try
+        {
+            var result = await _db.ScriptEvaluateAsync(
+                Scripts.Delete,
+                [_layout.Generation, _layout.Apps, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId), _layout.Tombstones],
+                [appId, _layout.Changes.ToString()]).ConfigureAwait(false);
+            return ParseGeneration(result);
+        }
+        catch (RedisServerException ex)
+        {
+            throw new PublishException(ScriptError(ex), ex);
+        }
+    }
+
+    /// <summary>The app as stored, and what each live edge serves of it; null when not published.</summary>
+    public async Task<AppInfo?> InspectAsync(string appId)
+    {
+        var fields = await _db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
+        if (fields[0].IsNull)
+        {
+            return null;
+        }
+
+        var snapshot = AppDocument.Parse(((byte[])fields[0]!).AsSpan(), 0);
+        var overrides = await _db.HashLengthAsync(_layout.AppOverrides(appId)).ConfigureAwait(false);
+        var edges = new List<EdgeAck>();
+        foreach (var edge in await LiveEdgesAsync().ConfigureAwait(false))
+        {
+            var ack = await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false);
+            var (gen, ogen) = ParseAck(ack);
+            edges.Add(new EdgeAck(edge, gen, ogen));
+        }
+
+        return new AppInfo(
+            appId,
+            ToLong(fields[1]),
+            ToLong(fields[2]),
+            snapshot.Status,
+            [.. snapshot.Channels.Select(static c => c.Name)],
+            snapshot.Bundles.Count,
+            overrides,
+            edges);
+    }
+
+    /// <summary>Edges whose heartbeat is recent.</summary>
+    public async Task<IReadOnlyList<string>> LiveEdgesAsync()
+    {
+        var since = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)EdgeLiveness.TotalMilliseconds;
+        var names = await _db.SortedSetRangeByScoreAsync(_layout.Edges, since, double.PositiveInfinity).ConfigureAwait(false);
+        return [.. names.Select(static n => n.ToString())];
+    }
+
+    /// <summary>
+    /// Waits until every live edge reports serving <paramref name="generation"/> (or newer) of the app
+    /// — its document, or its overrides when <paramref name="overrides"/> is set.
+    /// </summary>
+    public async Task<WaitResult> WaitForEdgesAsync(string appId, long generation, bool overrides, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = _time.GetUtcNow() + timeout;
+        var edges = await LiveEdgesAsync().ConfigureAwait(false);
+        while (true)
+        {
+            var serving = new List<string>();
+            var lagging = new List<string>();
+            foreach (var edge in edges)
+            {
+                var (gen, ogen) = ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
+                ((overrides ? ogen : gen) >= generation ? serving : lagging).Add(edge);
+            }
+
+            if (lagging.Count == 0 || _time.GetUtcNow() >= deadline)
+            {
+                return new WaitResult(lagging.Count == 0, serving, lagging);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal static (long Generation, long OverridesGeneration) ParseAck(RedisValue ack)
+    {
+        if (ack.IsNullOrEmpty)
+        {
+            return (0, 0);
+        }
+
+        var text = ack.ToString();
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0
+            ? (long.Parse(text, CultureInfo.InvariantCulture), 0)
+            : (long.Parse(text.AsSpan(0, space), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(space + 1), CultureInfo.InvariantCulture));
+    }
+
+    private static long ParseGeneration(RedisResult result) => long.Parse(result.ToString(), CultureInfo.InvariantCulture);
+
+    private static long ToLong(RedisValue value) =>
+        value.IsNullOrEmpty ? 0 : long.Parse(value.ToString(), CultureInfo.InvariantCulture);
+
+    private static string ScriptError(RedisServerException ex)
+    {
+        // Scripts answer "CODE explanation"; the explanation is what the operator needs.
+        var message = ex.Message;
+        var space = message.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && message[..space].All(static c => char.IsAsciiLetterUpper(c) || c == '_') ? message[(space + 1)..] : message;
+    }
+}

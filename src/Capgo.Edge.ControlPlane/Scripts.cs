@@ -1,0 +1,90 @@
+namespace Capgo.Edge.ControlPlane;
+
+/// <summary>
+/// The Lua scripts that change the projection. Each runs atomically in Redis: a change and its
+/// announcement are one step, so no reader sees half of it.
+/// </summary>
+internal static class Scripts
+{
+    /// <summary>
+    /// Generations are microseconds of Redis's own clock, or last + 1 when that is not newer. They keep
+    /// increasing even when Redis comes back empty, so edges never ignore the next publish.
+    /// </summary>
+    private const string NextGeneration = """
+        local function nextgen(key)
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+          local last = tonumber(redis.call('GET', key) or '0')
+          if now <= last then now = last + 1 end
+          local s = string.format('%.0f', now)
+          redis.call('SET', key, s)
+          return s
+        end
+        """;
+
+    /// <summary>
+    /// KEYS: generation, apps, app, channels, overrides, tombstones, staging overrides.
+    /// ARGV: app id, document, changes channel, replace overrides (1/0), channel names...
+    /// </summary>
+    public const string Publish = NextGeneration + """
+
+        local gen = nextgen(KEYS[1])
+        redis.call('HSET', KEYS[3], 'doc', ARGV[2], 'gen', gen)
+        redis.call('DEL', KEYS[4])
+        if #ARGV >= 5 then redis.call('SADD', KEYS[4], unpack(ARGV, 5)) end
+        if ARGV[4] == '1' then
+          if redis.call('EXISTS', KEYS[7]) == 1 then
+            redis.call('RENAME', KEYS[7], KEYS[5])
+            redis.call('PERSIST', KEYS[5])
+          else
+            redis.call('DEL', KEYS[5])
+          end
+          redis.call('HSET', KEYS[3], 'ogen', gen)
+        end
+        redis.call('SADD', KEYS[2], ARGV[1])
+        redis.call('HDEL', KEYS[6], ARGV[1])
+        redis.call('PUBLISH', ARGV[3], '{"type":"app","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
+        return gen
+        """;
+
+    /// <summary>
+    /// KEYS: generation, app, channels, overrides. ARGV: app id, device id, channel ('' = remove), changes channel.
+    /// </summary>
+    public const string Override = NextGeneration + """
+
+        if redis.call('EXISTS', KEYS[2]) == 0 then
+          return redis.error_reply('UNKNOWN_APP app ' .. ARGV[1] .. ' is not published')
+        end
+        local channel = cjson.null
+        if ARGV[3] == '' then
+          if redis.call('HDEL', KEYS[4], ARGV[2]) == 0 then
+            return redis.error_reply('NO_OVERRIDE device ' .. ARGV[2] .. ' has no override in app ' .. ARGV[1])
+          end
+        else
+          if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+            return redis.error_reply('UNKNOWN_CHANNEL app ' .. ARGV[1] .. ' has no channel ' .. ARGV[3])
+          end
+          redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+          channel = ARGV[3]
+        end
+        local gen = nextgen(KEYS[1])
+        redis.call('HSET', KEYS[2], 'ogen', gen)
+        redis.call('PUBLISH', ARGV[4], '{"type":"override","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen ..
+          ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
+        return gen
+        """;
+
+    /// <summary>KEYS: generation, apps, app, channels, overrides, tombstones. ARGV: app id, changes channel.</summary>
+    public const string Delete = NextGeneration + """
+
+        if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
+          return redis.error_reply('UNKNOWN_APP app ' .. ARGV[1] .. ' is not published')
+        end
+        local gen = nextgen(KEYS[1])
+        redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+        redis.call('SREM', KEYS[2], ARGV[1])
+        redis.call('HSET', KEYS[6], ARGV[1], gen)
+        redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
+        return gen
+        """;
+}

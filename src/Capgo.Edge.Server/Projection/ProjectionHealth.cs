@@ -1,0 +1,30 @@
+namespace Capgo.Edge.Server.Projection;
+
+/// <summary>What the projection source reports about itself, for /healthz/ready and logs.</summary>
+internal sealed class ProjectionHealth
+{
+    private volatile string _mode = "standalone";
+    private volatile string? _problem;
+    private long _lastSyncUnixMs;
+
+    public string Mode
+    {
+        get => _mode;
+        set => _mode = value;
+    }
+
+    /// <summary>Why the source is degraded (Redis unreachable, say), or null when healthy.</summary>
+    public string? Problem
+    {
+        get => _problem;
+        set => _problem = value;
+    }
+
+    public bool IsDegraded => _problem is not null;
+
+    public long LastSyncUnixMs
+    {
+        get => Interlocked.Read(ref _lastSyncUnixMs);
+        set => Interlocked.Exchange(ref _lastSyncUnixMs, value);
+    }
+}

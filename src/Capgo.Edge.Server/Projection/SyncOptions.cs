@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+using Capgo.Edge.ControlPlane;
+
+namespace Capgo.Edge.Server.Projection;
+
+/// <summary>Redis sync (section <c>Sync</c>); active when <c>ConnectionStrings:Redis</c> is set.</summary>
+internal sealed class SyncOptions
+{
+    public const string Section = "Sync";
+
+    /// <summary>Key prefix of the projection in Redis (docs/redis-layout.md).</summary>
+    [Required]
+    public string Prefix { get; set; } = RedisLayout.DefaultPrefix;
+
+    /// <summary>This edge's name in heartbeats and acknowledgements; unique per process by default.</summary>
+    public string? EdgeName { get; set; }
+
+    /// <summary>How often generations are compared with Redis, to converge after anything missed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the edge reports itself alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
