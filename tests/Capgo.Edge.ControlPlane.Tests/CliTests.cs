@@ -1,0 +1,99 @@
+using StackExchange.Redis;
+
+namespace Capgo.Edge.ControlPlane.Tests;
+
+/// <summary>The capgo-edge command line against a real Redis: exit codes and messages.</summary>
+public sealed class CliTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private string _dir = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _dir = Directory.CreateTempSubdirectory("capgo-cli-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _redis.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Cli.CliApp.RunAsync([.. args, "--redis", _redis.ConnectionString], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Publish_inspect_override_delete_round_trip()
+    {
+        var file = Path.Combine(_dir, "app.json");
+        await File.WriteAllBytesAsync(file, Documents.Sample());
+
+        var (code, stdout, _) = await RunAsync("publish", file);
+        Assert.Equal(0, code);
+        Assert.Contains("published com.demo.app", stdout, StringComparison.Ordinal);
+
+        (code, stdout, _) = await RunAsync("override", "set", "--app", Documents.AppId, "--device", Documents.AndroidDevice, "--channel", "beta");
+        Assert.Equal(0, code);
+
+        (code, stdout, _) = await RunAsync("inspect", "--app", Documents.AppId);
+        Assert.Equal(0, code);
+        Assert.Contains("channels:   beta, development, production", stdout, StringComparison.Ordinal);
+        Assert.Contains("overrides:  2", stdout, StringComparison.Ordinal);
+
+        (code, _, _) = await RunAsync("override", "remove", "--app", Documents.AppId, "--device", Documents.AndroidDevice);
+        Assert.Equal(0, code);
+        (code, _, _) = await RunAsync("delete", "--app", Documents.AppId);
+        Assert.Equal(0, code);
+        (code, _, var stderr) = await RunAsync("inspect", "--app", Documents.AppId);
+        Assert.Equal(2, code);
+        Assert.Contains("not published", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_file_among_good_ones_publishes_nothing_and_names_file_and_field()
+    {
+        var good = Path.Combine(_dir, "good.json");
+        var bad = Path.Combine(_dir, "bad.json");
+        await File.WriteAllBytesAsync(good, Documents.Sample(appId: "com.good.app"));
+        await File.WriteAllTextAsync(bad, """{"app_id":"com.bad.app","channels":[{"name":"p","public":true},{"name":"q","public":true}]}""");
+
+        var (code, _, stderr) = await RunAsync("publish", good, bad);
+        Assert.Equal(2, code);
+        Assert.Contains("bad.json: channels[1].public", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was published", stderr, StringComparison.Ordinal);
+
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        Assert.Empty(await mux.GetDatabase().SetMembersAsync(new RedisLayout().Apps));
+    }
+
+    [Fact]
+    public async Task Wait_with_no_edge_lagging_succeeds_and_unknown_app_override_is_refused()
+    {
+        var file = Path.Combine(_dir, "app.json");
+        await File.WriteAllBytesAsync(file, Documents.Sample());
+        await using var edge = await Edge.StartAsync(_redis.ConnectionString, "cli-edge");
+        var (code, stdout, _) = await RunAsync("publish", file, "--wait", "--timeout", "10s");
+        Assert.Equal(0, code);
+        Assert.Contains("served by all 1 live edges", stdout, StringComparison.Ordinal);
+
+        (code, _, var stderr) = await RunAsync("override", "set", "--app", "com.unknown.app", "--device", Documents.AndroidDevice, "--channel", "beta");
+        Assert.Equal(2, code);
+        Assert.Contains("com.unknown.app is not published", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Usage_errors_and_unreachable_redis_have_their_own_exit_codes()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(1, await Cli.CliApp.RunAsync(["override", "set", "--app", "com.a.b", "--redis", _redis.ConnectionString], output, error));
+        Assert.Contains("--device is required", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, await Cli.CliApp.RunAsync(["inspect", "--app", "com.a.b", "--redis", $"127.0.0.1:{RedisServer.FreePort()}"], output, error));
+    }
+}
