@@ -78,7 +78,7 @@ public static class Eventually
                 throw new TimeoutException($"Timed out waiting for {what}");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(1);
         }
     }
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Measures what an edge costs at scale, against a real redis-server started here:
+#   - memory (RSS after load, peak RSS) of an edge holding APPS apps and OVERRIDES overrides,
+#   - time for a cold edge to load them (process start → /healthz/ready with every app),
+# with an edge on an EMPTY Redis measured in the same run as the baseline.
+# Usage: loadtests/sync-scale/run.sh [APPS=1000] [OVERRIDES=1000000]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+apps=${1:-1000}
+overrides=${2:-1000000}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${redis_pid:-}" ] && kill $redis_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+now_ms() { date +%s%3N; }
+
+echo "== building Release"
+dotnet build "$root/src/Capgo.Edge.Server" -c Release -v q -nologo >/dev/null
+dotnet build "$root/src/Capgo.Edge.Cli" -c Release -v q -nologo >/dev/null
+server="$root/src/Capgo.Edge.Server/bin/Release/net10.0/Capgo.Edge.Server.dll"
+cli="$root/src/Capgo.Edge.Cli/bin/Release/net10.0/capgo-edge.dll"
+
+rport=$(free_port)
+redis-server --port "$rport" --save '' --appendonly no >/dev/null &
+redis_pid=$!
+sleep 0.5
+export CAPGO_EDGE_REDIS="127.0.0.1:$rport"
+
+# start_edge NAME EXPECTED_APPS → prints "ms rss_kb hwm_kb"
+start_edge() {
+  local name=$1 expected=$2 hp gp pid t0 t1 body
+  hp=$(free_port); gp=$(free_port)
+  t0=$(now_ms)
+  dotnet "$server" --ConnectionStrings:Redis="127.0.0.1:$rport" --Sync:EdgeName="$name" \
+    --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$hp" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$gp" \
+    --Logging:LogLevel:Default=Warning >"$work/$name.log" 2>&1 &
+  pid=$!
+  while true; do
+    body=$(curl -s "http://127.0.0.1:$hp/healthz/ready" || true)
+    if echo "$body" | grep -q "\"apps\":$expected,"; then break; fi
+    sleep 0.05
+  done
+  t1=$(now_ms)
+  sleep 2  # let the runtime settle before reading memory
+  local rss hwm
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  kill $pid; wait $pid 2>/dev/null || true
+  echo "$((t1 - t0)) $rss $hwm"
+}
+
+echo "== baseline: edge on an empty Redis"
+read -r base_ms base_rss base_hwm < <(start_edge baseline 0)
+echo "   ready in ${base_ms} ms, RSS ${base_rss} kB, peak ${base_hwm} kB"
+
+echo "== generating $apps apps with $overrides overrides"
+python3 "$root/loadtests/sync-scale/gen_apps.py" "$work/apps" "$apps" "$overrides"
+echo "== publishing"
+t0=$(now_ms)
+dotnet "$cli" publish "$work"/apps/*.json >/dev/null
+echo "   published in $(( $(now_ms) - t0 )) ms"
+
+echo "== cold edge loading $apps apps"
+read -r load_ms load_rss load_hwm < <(start_edge loaded "$apps")
+echo "   ready in ${load_ms} ms, RSS ${load_rss} kB, peak ${load_hwm} kB"
+
+cat <<REPORT
+
+| measure | empty Redis (baseline) | $apps apps, $overrides overrides | difference |
+|---|---|---|---|
+| process start → ready | ${base_ms} ms | ${load_ms} ms | $((load_ms - base_ms)) ms |
+| RSS after load | $((base_rss / 1024)) MB | $((load_rss / 1024)) MB | $(((load_rss - base_rss) / 1024)) MB |
+| peak RSS | $((base_hwm / 1024)) MB | $((load_hwm / 1024)) MB | $(((load_hwm - base_hwm) / 1024)) MB |
+REPORT
