@@ -235,7 +235,7 @@ internal sealed partial class RedisProjectionSource : BackgroundService
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
             var pending = ids.Select(id => (Id: id.ToString(), Gens: db.HashGetAsync(_layout.App(id.ToString()), ["gen", "ogen"]))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
-            var reloaded = 0;
+            var stale = new List<(string Id, bool ForceOverrides)>();
             foreach (var (id, gensTask) in pending)
             {
                 var gens = await gensTask.ConfigureAwait(false);
@@ -250,10 +250,23 @@ internal sealed partial class RedisProjectionSource : BackgroundService
                 var missedOverrides = _heldAtFailure is not null && _heldAtFailure.TryGetValue(id, out var atFailure) && atFailure.OGen != ogen;
                 if (held is null || held.Generation < gen || held.Overrides.Generation < ogen || missedOverrides)
                 {
-                    await LoadAppAsync(db, id, forceOverrides: missedOverrides).ConfigureAwait(false);
-                    reloaded++;
+                    stale.Add((id, missedOverrides));
                 }
             }
+
+            // Fetch and parse in parallel (a cold start reads every app), install on this loop.
+            var fetched = new FetchedApp?[stale.Count];
+            await Parallel.ForAsync(0, stale.Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+                fetched[i] = await FetchAsync(db, stale[i].Id, stale[i].ForceOverrides).ConfigureAwait(false)).ConfigureAwait(false);
+            foreach (var app in fetched)
+            {
+                if (app is not null)
+                {
+                    Install(db, app);
+                }
+            }
+
+            var reloaded = stale.Count;
 
             foreach (var tombstone in tombstones)
             {
@@ -288,10 +301,25 @@ internal sealed partial class RedisProjectionSource : BackgroundService
 
     private async Task LoadAppAsync(IDatabase db, string appId, bool forceOverrides)
     {
+        if (await FetchAsync(db, appId, forceOverrides).ConfigureAwait(false) is { } fetched)
+        {
+            Install(db, fetched);
+        }
+    }
+
+    /// <summary>An app read from Redis and parsed, not yet installed.</summary>
+    private sealed record FetchedApp(AppSnapshot Parsed, DeviceOverrides Overrides);
+
+    /// <summary>
+    /// Reads and parses an app (and its overrides when they moved). Safe to run for many apps at once:
+    /// it only reads the store; <see cref="Install"/> changes it, on the sync loop.
+    /// </summary>
+    private async Task<FetchedApp?> FetchAsync(IDatabase db, string appId, bool forceOverrides)
+    {
         var fields = await db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
         if (fields[0].IsNull)
         {
-            return;
+            return null;
         }
 
         var gen = ToLong(fields[1]);
@@ -305,35 +333,37 @@ internal sealed partial class RedisProjectionSource : BackgroundService
         {
             // Publishers validate before writing; a bad document here was written by hand.
             LogDocumentRejected(_logger, appId, ex.Field, ex.Problem);
-            return;
+            return null;
         }
 
-        var held = _store.Find(appId);
-        var overrides = held?.Overrides;
+        var overrides = _store.Find(appId)?.Overrides;
         if (overrides is null || forceOverrides || overrides.Generation < ogen)
         {
             overrides = await LoadOverridesAsync(db, appId, ogen).ConfigureAwait(false);
         }
 
-        var snapshot = parsed.WithOverrides(overrides);
-        if (held is not null && held.Generation >= gen)
+        return new FetchedApp(parsed, overrides);
+    }
+
+    private void Install(IDatabase db, FetchedApp fetched)
+    {
+        var (parsed, overrides) = fetched;
+        var held = _store.Find(parsed.AppId);
+        if (held is not null && held.Generation >= parsed.Generation)
         {
             // Same document, newer overrides: swap the map in without a new generation.
-            snapshot = held.Generation == gen && !ReferenceEquals(held.Overrides, overrides)
-                ? held.WithOverrides(overrides)
-                : held;
-            if (!ReferenceEquals(snapshot, held))
+            if (held.Generation == parsed.Generation && !ReferenceEquals(held.Overrides, overrides))
             {
-                _store.Replace(snapshot);
+                _store.Replace(held.WithOverrides(overrides));
             }
         }
         else
         {
-            _store.TryApply(snapshot);
-            LogAppLoaded(_logger, appId, gen);
+            _store.TryApply(parsed.WithOverrides(overrides));
+            LogAppLoaded(_logger, parsed.AppId, parsed.Generation);
         }
 
-        Acknowledge(db, _store.Find(appId) ?? snapshot);
+        Acknowledge(db, _store.Find(parsed.AppId)!);
     }
 
     private async Task<DeviceOverrides> LoadOverridesAsync(IDatabase db, string appId, long ogen)
