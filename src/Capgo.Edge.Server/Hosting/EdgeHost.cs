@@ -1,3 +1,6 @@
+using Capgo.Edge.Server.Admin;
+using Capgo.Edge.Server.Observability;
+using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Projection;
 using Capgo.Edge.Server.Updates;
 
@@ -13,11 +16,17 @@ internal static class EdgeHost
         builder.AddEdgeKestrel();
         builder.Services.AddEdgeProjection(builder.Configuration);
         builder.Services.AddEdgeUpdates(builder.Configuration);
+        builder.Services.AddEdgeObservability();
+        builder.Services.AddEdgeChannelSelf(builder.Configuration);
+        builder.Services.AddEdgeAdmin(builder.Configuration);
 
         var app = builder.Build();
         app.UseEdgePluginJsonGuard();
         app.MapEdgeUpdates();
+        app.MapEdgeChannelSelf();
+        app.MapEdgeAdmin();
         app.MapEdgeHealth();
+        app.MapEdgeObservability();
         return app;
     }
 }

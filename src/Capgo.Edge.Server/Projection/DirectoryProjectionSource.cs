@@ -28,8 +28,9 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         _time = time;
         _logger = logger;
 
-        // Generations keep increasing across restarts: they start at the current Unix time in ms.
-        _generation = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Generations are microseconds since the Unix epoch, as in Redis mode: they keep increasing
+        // across restarts and tell the age of what is served.
+        _generation = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Capgo.Edge.Core;
+using Capgo.Edge.Server.Plugin;
+using Capgo.Edge.Server.Updates;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace Capgo.Edge.Server.Admin;
+
+/// <summary>
+/// <c>POST /updates/explain</c> on the admin endpoint: the same body as <c>/updates</c>, answered with
+/// the decision and the path that produced it — "why didn't this device update?".
+/// </summary>
+internal static class ExplainEndpoint
+{
+    private static readonly string[] Policies =
+    [
+        "platform", "disable_auto_update", "disable_auto_update_under_native", "allow_prod", "allow_dev", "allow_device", "allow_emulator",
+    ];
+
+    public static IServiceCollection AddEdgeAdmin(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AdminOptions>()
+            .Bind(configuration.GetSection(AdminOptions.Section))
+            .Configure(options =>
+            {
+                var url = configuration["Kestrel:Endpoints:Admin:Url"];
+                options.Port = string.IsNullOrEmpty(url) ? 0 : BindingAddress.Parse(url).Port;
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapEdgeAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/updates/explain", ExplainAsync);
+        return endpoints;
+    }
+
+    private static async Task ExplainAsync(HttpContext context, ProjectionStore store, IOptions<AdminOptions> adminOptions, IOptions<HttpApiOptions> httpOptions)
+    {
+        var admin = adminOptions.Value;
+
+        // Served only on the admin endpoint's own port (a Host header cannot move it), and only with the key.
+        if (!admin.Enabled || context.Connection.LocalPort != admin.Port)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!KeyMatches(context.Request.Headers[AdminOptions.ApiKeyHeader].ToString(), admin.ApiKey!))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = $"A valid {AdminOptions.ApiKeyHeader} header is required" }).ConfigureAwait(false);
+            return;
+        }
+
+        if (await PluginBody.ReadAsync(context, httpOptions.Value.MaxRequestBodyBytes).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        if (PluginJsonGuardMiddleware.Check(body.Span) is { } invalid)
+        {
+            await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
+            return;
+        }
+
+        UpdateRequestJson.Read(body.Span, out var raw);
+        RequestValidator.Validate(raw, out var check);
+        var app = store.Find(check.AppId);
+        var decision = UpdateDecider.Decide(app, check);
+        var reply = ReplyBuilder.Build(decision, check);
+
+        await context.Response.WriteAsJsonAsync(new
+        {
+            status = decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK,
+            reply = JsonDocument.Parse(JsonFormatter.Default.Format(reply)).RootElement,
+            outcome = decision.Outcome == Outcome.UpdateAvailable ? "update_available" : Outcomes.Code(decision.Outcome),
+            kind = Outcomes.KindName(decision.Kind),
+            generation = app?.Generation,
+            app = app is null ? null : new { app_id = app.AppId, status = app.Status, expose_metadata = app.ExposeMetadata, overrides = app.Overrides.Count },
+            request = new
+            {
+                version_name = check.VersionName,
+                version_build = check.VersionBuild,
+                platform = check.Platform.ToString().ToLowerInvariant(),
+                plugin_version = check.PluginVersionText,
+                default_channel = check.DefaultChannel,
+                is_prod = check.IsProd,
+                is_emulator = check.IsEmulator,
+            },
+            channel = app is null ? null : new
+            {
+                chosen = decision.Channel?.Name,
+                source = decision.Source switch
+                {
+                    ChannelSource.Override => "override",
+                    ChannelSource.DefaultChannel => "defaultChannel",
+                    ChannelSource.Public => "public",
+                    _ => null,
+                },
+                @override = app.Overrides.TryGet(check.DeviceId, out var pinned) ? pinned : null,
+                override_visible = app.TryGetOverride(check.DeviceId, out var pinnedChannel) && pinnedChannel.IsVisible,
+                requested = check.DefaultChannel,
+                public_for_platform = app.PublicChannelFor(check.Platform)?.Name,
+            },
+            rollout = decision.Channel?.Rollout is { } rollout
+                ? new
+                {
+                    id = rollout.Id,
+                    bundle = rollout.Bundle.Name,
+                    share_bps = rollout.ShareBps,
+                    enabled = rollout.Enabled,
+                    paused = rollout.Paused,
+                    live = rollout.IsLive,
+                    bucket = RolloutBucket.Compute(rollout.Id, check.DeviceId),
+                    in_rollout = decision.InRollout,
+                }
+                : null,
+            bundle = decision.Bundle?.Name ?? (decision.Channel is { Bundle: null } ? Names.Builtin : null),
+            policies = PolicyTrace(decision),
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Each channel policy in the order they are checked, and what it did for this request.</summary>
+    private static object[] PolicyTrace(in UpdateDecision decision)
+    {
+        var blockedAt = decision.Outcome switch
+        {
+            Outcome.DisabledPlatformIos or Outcome.DisabledPlatformAndroid or Outcome.DisabledPlatformElectron => 0,
+            Outcome.DisableAutoUpdateToMajor or Outcome.DisableAutoUpdateToMinor or Outcome.DisableAutoUpdateToPatch
+                or Outcome.MisconfiguredChannel or Outcome.DisableAutoUpdateToMetadata => 1,
+            Outcome.DisableAutoUpdateUnderNative => 2,
+            Outcome.DisableProdBuild => 3,
+            Outcome.DisableDevBuild => 4,
+            Outcome.DisableDevice => 5,
+            Outcome.DisableEmulator => 6,
+            _ => -1,
+        };
+        var reached = blockedAt >= 0 || decision.Outcome is Outcome.UpdateAvailable or Outcome.AlreadyOnBuiltin or Outcome.RevertToBuiltinPluginVersionTooOld;
+        var versionChecks = decision.Bundle is not null;
+        var trace = new object[Policies.Length];
+        for (var i = 0; i < Policies.Length; i++)
+        {
+            var result = !reached ? "not_reached"
+                : i == blockedAt ? "blocked"
+                : blockedAt >= 0 && i > blockedAt ? "not_reached"
+                : (i is 1 or 2) && !versionChecks ? "skipped"
+                : "passed";
+            trace[i] = new
+            {
+                policy = Policies[i],
+                setting = i == 1 ? decision.Channel?.DisableAutoUpdate.ToString().ToLowerInvariant() : null,
+                result,
+                code = i == blockedAt ? Outcomes.Code(decision.Outcome) : null,
+            };
+        }
+
+        return trace;
+    }
+
+    private static bool KeyMatches(string presented, string expected) =>
+        CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+}
