@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Capgo.Edge.Server.Abuse;
+
+/// <summary>Guards against abuse (section <c>Abuse</c>).</summary>
+internal sealed class AbuseOptions
+{
+    public const string Section = "Abuse";
+
+    /// <summary>Distinct unknown app ids one client address may ask for within <see cref="UnknownAppWindow"/>.</summary>
+    [Range(1, 1024)]
+    public int UnknownAppLimit { get; set; } = 20;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan UnknownAppWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long an address that enumerated app ids gets 429 <c>on_premise_app</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan BlockDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Client addresses tracked at once; memory stays fixed (about 200 bytes each) whatever the traffic.</summary>
+    [Range(16, 4_194_304)]
+    public int TrackedClients { get; set; } = 65_536;
+
+    /// <summary>App id → seconds: these apps are answered 429 <c>too_many_requests</c> with that Retry-After.</summary>
+    public Dictionary<string, int> ThrottledApps { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Proxies (IP addresses) whose <c>X-Forwarded-For</c> is trusted for the client address.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}
