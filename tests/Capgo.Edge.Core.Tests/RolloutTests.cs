@@ -104,6 +104,47 @@ public class RolloutTests
     }
 
     [Fact]
+    public void Rollout_bundle_goes_through_the_channel_policies()
+    {
+        // V is the rollout bundle for devices inside it, so policies judge that bundle.
+        var app = Doc.App()
+            .WithBundles(Doc.Bundle("1.1.0"), Doc.Bundle("2.0.0"))
+            .WithChannels(Doc.Channel("production", "1.1.0", isPublic: true, policy: "major").Set("rollout", Doc.Rollout(RolloutId, "2.0.0", 10_000)))
+            .Snapshot();
+        var decision = Decide(app, Requests.DeviceId);
+        Assert.Equal(Outcome.DisableAutoUpdateToMajor, decision.Outcome);
+        Assert.Equal("2.0.0", decision.Version);
+        Assert.Equal("1.0.0", decision.Old);
+        Assert.True(decision.InRollout);
+    }
+
+    [Fact]
+    public void Rollout_applies_to_a_channel_chosen_by_override()
+    {
+        var app = Doc.App()
+            .WithBundles(Doc.Bundle("1.1.0"), Doc.Bundle("1.2.0"), Doc.Bundle("1.3.0"))
+            .WithChannels(
+                Doc.Channel("production", "1.1.0", isPublic: true),
+                Doc.Channel("qa", "1.2.0").Set("rollout", Doc.Rollout(RolloutId, "1.3.0", 10_000)))
+            .WithOverride(Requests.DeviceId, "qa")
+            .Snapshot();
+        var decision = Decide(app, Requests.DeviceId);
+        Assert.Equal(ChannelSource.Override, decision.Source);
+        Assert.Equal("1.3.0", decision.Bundle?.Name);
+        Assert.True(decision.InRollout);
+    }
+
+    [Fact]
+    public void Rollout_of_a_bundle_that_is_not_uploaded_is_no_bundle_for_devices_inside()
+    {
+        var app = Doc.App()
+            .WithBundles(Doc.Bundle("1.1.0"), Doc.Bundle("1.2.0").Set("url", null))
+            .WithChannels(Doc.Channel("production", "1.1.0", isPublic: true).Set("rollout", Doc.Rollout(RolloutId, "1.2.0", 10_000)))
+            .Snapshot();
+        Assert.Equal(Outcome.NoBundle, Decide(app, Requests.DeviceId).Outcome);
+    }
+
+    [Fact]
     public void Rollout_decision_ignores_device_id_case()
     {
         var app = App(Doc.Rollout(RolloutId, "1.2.0", 5_000));
