@@ -151,20 +151,22 @@ public static class UpdateDecider
             };
         }
 
-        // Version checks need a real, semver bundle.
-        if (bundle is not null && bundle.IsSemVer)
+        // Version checks are skipped when V is builtin. Those comparing V itself need a semver V;
+        // version_number compares min_update_version with VB, so it applies to any bundle.
+        if (bundle is not null)
         {
             var v = bundle.Version;
             var vb = check.NativeVersion;
+            var comparable = bundle.IsSemVer;
             oldIsNative = true;
             major = true;
             switch (channel.DisableAutoUpdate)
             {
-                case AutoUpdatePolicy.Major when v.Major > vb.Major:
+                case AutoUpdatePolicy.Major when comparable && v.Major > vb.Major:
                     return Outcome.DisableAutoUpdateToMajor;
-                case AutoUpdatePolicy.Minor when v.Major != vb.Major || v.Minor != vb.Minor:
+                case AutoUpdatePolicy.Minor when comparable && (v.Major != vb.Major || v.Minor != vb.Minor):
                     return Outcome.DisableAutoUpdateToMinor;
-                case AutoUpdatePolicy.Patch when v.Major != vb.Major || v.Minor != vb.Minor || v.Patch != vb.Patch:
+                case AutoUpdatePolicy.Patch when comparable && (v.Major != vb.Major || v.Minor != vb.Minor || v.Patch != vb.Patch):
                     return Outcome.DisableAutoUpdateToPatch;
                 case AutoUpdatePolicy.VersionNumber:
                     if (bundle.MinUpdateVersion is not { } min)
@@ -183,7 +185,7 @@ public static class UpdateDecider
 
             oldIsNative = false;
             major = false;
-            if (channel.DisableAutoUpdateUnderNative && v < vb)
+            if (comparable && channel.DisableAutoUpdateUnderNative && v < vb)
             {
                 return Outcome.DisableAutoUpdateUnderNative;
             }
