@@ -94,7 +94,8 @@ public class AppDocumentTests
         Assert.True(rollout.Enabled);
         Assert.False(rollout.Paused);
 
-        Assert.Same(app.ChannelsByName["beta"], app.Overrides["00009A6B-EEFE-490A-9C60-8E965132AE51"]);
+        Assert.True(app.TryGetOverride("00009A6B-EEFE-490A-9C60-8E965132AE51", out var pinned));
+        Assert.Same(app.ChannelsByName["beta"], pinned);
         Assert.Equal(["beta", "production"], app.Channels.Select(c => c.Name));
         Assert.Same(production, app.PublicChannelFor(Platform.Ios));
         Assert.Same(production, app.PublicChannelFor(Platform.Android));
@@ -112,7 +113,7 @@ public class AppDocumentTests
         Assert.Equal("active", app.Status);
         Assert.True(app.IsActive);
         Assert.False(app.ExposeMetadata);
-        Assert.Empty(app.Overrides);
+        Assert.Equal(0, app.Overrides.Count);
 
         var bundle = app.Bundles["1.0.0"];
         Assert.Null(bundle.KeyId);
@@ -324,13 +325,19 @@ public class AppDocumentTests
     }
 
     [Fact]
-    public void With_generation_keeps_the_content()
+    public void With_overrides_keeps_the_content_and_generation()
     {
         var app = Doc.Standard().Snapshot(generation: 3);
-        var next = app.WithGeneration(9);
-        Assert.Equal(9, next.Generation);
-        Assert.Equal("9", next.GenerationText);
+        var channel = app.Channels[0].Name;
+        var map = new DeviceOverrides();
+        map.Set(Requests.DeviceId, channel);
+        var next = app.WithOverrides(map);
+        Assert.Equal(3, next.Generation);
+        Assert.Equal("3", next.GenerationText);
         Assert.Same(app.Bundles, next.Bundles);
+        Assert.Same(map, next.Overrides);
         Assert.Same(app.PublicChannelFor(Platform.Ios), next.PublicChannelFor(Platform.Ios));
+        Assert.True(next.TryGetOverride(Requests.DeviceId.ToUpperInvariant(), out var pinned));
+        Assert.Equal(channel, pinned.Name);
     }
 }
