@@ -12,23 +12,30 @@ namespace Capgo.Edge.ControlPlane.Tests;
 public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
+    private string? _pingAuth;
 
-    private RedisServer(int port) => Port = port;
+    private readonly string _extraArgs;
+
+    private RedisServer(int port, string extraArgs)
+    {
+        Port = port;
+        _extraArgs = extraArgs;
+    }
 
     public int Port { get; }
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
 
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    public static async Task<RedisServer> StartAsync(int? port = null, string extraArgs = "", string? pingAuth = null)
     {
-        var server = new RedisServer(port ?? FreePort());
+        var server = new RedisServer(port ?? FreePort(), extraArgs) { _pingAuth = pingAuth };
         await server.StartProcessAsync();
         return server;
     }
 
     public async Task StartProcessAsync()
     {
-        var info = new ProcessStartInfo("redis-server", $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no")
+        var info = new ProcessStartInfo("redis-server", $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no {_extraArgs}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -53,7 +60,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500");
+                using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500{_pingAuth}");
                 await mux.GetDatabase().PingAsync();
                 return;
             }

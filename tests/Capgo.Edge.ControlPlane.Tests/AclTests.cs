@@ -1,0 +1,86 @@
+using StackExchange.Redis;
+
+namespace Capgo.Edge.ControlPlane.Tests;
+
+/// <summary>
+/// The ACL rules of docs/redis-acl.md on a real redis-server: the edge user syncs but cannot write a
+/// projection; the publisher user can.
+/// </summary>
+public sealed class AclTests : IAsyncLifetime
+{
+    private const string EdgePassword = "edge-secret-for-tests";
+    private const string PublisherPassword = "publisher-secret-for-tests";
+
+    // The rules exactly as documented, with clear-text passwords.
+    private static readonly string[] AclLines =
+    [
+        "user default on nopass ~* &* +@all",
+        $"user capgo-edge on >{EdgePassword} resetkeys resetchannels %R~capgo:edge:* %W~capgo:edge:edges %W~capgo:edge:edge:* %W~capgo:edge:events &capgo:edge:changes -@all +@read +@connection +subscribe +unsubscribe +info +zadd +zrem +hset +hdel +xadd",
+        $"user capgo-publisher on >{PublisherPassword} resetkeys resetchannels ~capgo:edge:* &capgo:edge:changes -@all +@read +@write +@connection +@scripting +time +publish +info",
+    ];
+
+    private RedisServer _redis = null!;
+    private string _aclFile = null!;
+
+    public async Task InitializeAsync()
+    {
+        _aclFile = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(_aclFile, AclLines);
+        _redis = await RedisServer.StartAsync(extraArgs: $"--aclfile {_aclFile}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _redis.DisposeAsync();
+        File.Delete(_aclFile);
+    }
+
+    private string As(string user, string password) => $"{_redis.ConnectionString},user={user},password={password}";
+
+    [Fact]
+    public async Task Edge_credentials_sync_but_cannot_write_the_projection()
+    {
+        await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword));
+        var publisher = new ProjectionPublisher(publisherMux, new RedisLayout());
+
+        await using var edge = await Edge.StartAsync(As("capgo-edge", EdgePassword), "acl-edge");
+        var gen = await publisher.PublishAsync(Documents.Sample());
+        var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
+
+        // The edge reads, subscribes, heartbeats and acknowledges with its read-only user.
+        await Eventually.TrueAsync(
+            () => edge.GenerationOf(Documents.AppId) == gen && edge.Store.Find(Documents.AppId)!.Overrides.Generation == ogen,
+            "the edge to sync with its own user");
+        var wait = await publisher.WaitForEdgesAsync(Documents.AppId, ogen, overrides: true, TimeSpan.FromSeconds(10));
+        Assert.True(wait.AllServing, "the edge's acknowledgement should be visible to the publisher");
+        Assert.Equal(["acl-edge"], wait.Serving);
+
+        // The same credentials cannot change what devices receive.
+        await using var edgeMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-edge", EdgePassword));
+        var asEdge = new ProjectionPublisher(edgeMux, new RedisLayout());
+        await AssertNoPermAsync(() => asEdge.PublishAsync(Documents.Sample(betaBundle: "1.5.0")));
+        await AssertNoPermAsync(() => asEdge.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "beta"));
+        await AssertNoPermAsync(() => asEdge.DeleteAsync(Documents.AppId));
+
+        var db = edgeMux.GetDatabase();
+        var layout = new RedisLayout();
+        await AssertNoPermAsync(() => db.HashSetAsync(layout.App(Documents.AppId), "doc", "{}"));
+        await AssertNoPermAsync(() => db.HashSetAsync(layout.AppOverrides(Documents.AppId), Documents.AndroidDevice, "beta"));
+        await AssertNoPermAsync(() => db.SetAddAsync(layout.Apps, "com.evil.app"));
+        await AssertNoPermAsync(() => db.KeyDeleteAsync(layout.App(Documents.AppId)));
+        await AssertNoPermAsync(() => db.PublishAsync(RedisChannel.Literal("capgo:edge:changes"), """{"type":"delete","app_id":"com.demo.app","generation":99999999999999999}"""));
+
+        // Nothing changed: the edge still serves the publisher's generation.
+        Assert.Equal(gen, edge.GenerationOf(Documents.AppId));
+        var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());
+        Assert.Equal(200, status);
+        Assert.Equal("disable_prod_build", body.GetProperty("error").GetString());
+    }
+
+    private static async Task AssertNoPermAsync(Func<Task> write)
+    {
+        var ex = await Record.ExceptionAsync(write);
+        Assert.NotNull(ex);
+        Assert.Contains("NOPERM", ex.ToString(), StringComparison.Ordinal);
+    }
+}
