@@ -21,16 +21,32 @@ internal static class KestrelDefaults
                 ["Kestrel:Endpoints:Http:Protocols"] = "Http1AndHttp2",
                 ["Kestrel:Endpoints:Grpc:Url"] = GrpcUrl,
                 ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+                ["Kestrel:AddServerHeader"] = "false",
+
+                // Limits chosen for a public API answered in microseconds (docs/reliability.md).
+                // The JSON guard enforces the API's own, smaller body limit with the contract's 413.
+                ["Kestrel:Limits:MaxRequestBodySize"] = "1048576",
+                ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "32768",
+                ["Kestrel:Limits:MaxRequestHeaderCount"] = "64",
+                ["Kestrel:Limits:MaxRequestLineSize"] = "8192",
+                ["Kestrel:Limits:KeepAliveTimeout"] = "00:01:00",
+                ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:10",
+                ["Kestrel:Limits:Http2:MaxStreamsPerConnection"] = "256",
+                ["Kestrel:Limits:Http2:MaxRequestHeaderFieldSize"] = "8192",
+                ["Kestrel:Limits:Http2:HeaderTableSize"] = "4096",
+                ["Kestrel:Limits:Http2:KeepAlivePingDelay"] = "00:00:30",
+                ["Kestrel:Limits:Http2:KeepAlivePingTimeout"] = "00:00:20",
+                ["Shutdown:Timeout"] = "00:00:15",
             },
         });
 
-        builder.WebHost.ConfigureKestrel(static kestrel =>
-        {
-            kestrel.AddServerHeader = false;
+        // Kestrel reads only its endpoints from configuration; limits are bound here, so operators
+        // change them the standard way (Kestrel:Limits:...).
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
 
-            // The JSON guard enforces the API's own, smaller limit with the contract's 413 body.
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-        });
+        // SIGTERM: stop accepting, let in-flight requests finish and queues flush, within this time.
+        var shutdown = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(15));
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdown);
         return builder;
     }
 }
