@@ -72,7 +72,7 @@ public sealed class PluginRequestTests
             ("channel", TestProjection.Next),
             ("action", "get"),
             ("old_version_name", "1.0.0"),
-            ("extra", new JsonObject { ["nested"] = new JsonArray(1, "two", true, null) })));
+            ("extra", new JsonObject { ["nested"] = new JsonArray(1, "two", true, null) }));
 
         var reply = PluginReply.AssertOffer(await _edge.PostUpdatesAsync(body));
 
