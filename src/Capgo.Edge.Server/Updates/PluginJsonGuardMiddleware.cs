@@ -37,14 +37,28 @@ internal sealed class PluginJsonGuardMiddleware
         var request = context.Request;
         if (request.ContentLength > _limit)
         {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
 
-        var (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+        byte[]? buffer;
+        int length;
+        try
+        {
+            (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel refused the body while decoding it: a chunked body that went past the server's
+            // own limit between two reads (413), or a malformed chunked encoding. Still the contract's shape.
+            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorBody.TooLarge(_limit) : RequestError.InvalidJson;
+            await RefuseUnreadBodyAsync(context, ex.StatusCode, error).ConfigureAwait(false);
+            return;
+        }
+
         if (buffer is null)
         {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
 
@@ -66,6 +80,22 @@ internal sealed class PluginJsonGuardMiddleware
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Answers a request whose body was not read to its end. Over HTTP/1.x the rest of the body is
+    /// still on the connection and Kestrel will close it rather than drain megabytes, so the reply
+    /// says <c>Connection: close</c>: otherwise the client reuses a connection that is going away
+    /// and its next request fails with a network error.
+    /// </summary>
+    private static Task RefuseUnreadBodyAsync(HttpContext context, int status, RequestError error)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+
+        return ErrorBody.WriteAsync(context, status, error);
     }
 
     /// <summary>The contract's checks, in order: syntax, shape, then the field rules.</summary>
