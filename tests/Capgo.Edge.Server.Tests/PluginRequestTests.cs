@@ -113,6 +113,42 @@ public sealed class PluginRequestTests
         JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
     }
 
+    private const string Base =
+        "\"platform\":\"android\",\"device_id\":\"00009a6b-eefe-490a-9c60-8e965132ae51\",\"version_build\":\"1.2.0\",\"version_name\":\"1.3.1\",\"plugin_version\":\"8.51.23\"";
+
+    [Theory]
+    [InlineData("every optional field null", "{" + Base + ",\"app_id\":\"com.demo.app\",\"is_emulator\":null,\"is_prod\":null,\"defaultChannel\":null,\"install_source\":null,\"key_id\":null,\"custom_id\":null,\"version_code\":null,\"version_os\":null}")]
+    [InlineData("empty defaultChannel", "{" + Base + ",\"app_id\":\"com.demo.app\",\"defaultChannel\":\"\"}")]
+    [InlineData("escaped key", "{" + Base + ",\"app\\u005fid\":\"com.demo.app\"}")]
+    [InlineData("escaped value", "{" + Base + ",\"app_id\":\"com.demo\\u002eapp\"}")]
+    [InlineData("app id in another case", "{" + Base + ",\"app_id\":\"COM.Demo.App\"}")]
+    [InlineData("pretty-printed", "{\n  " + Base + ",\r\n\t\"app_id\" :  \"com.demo.app\"\n}\n")]
+    [InlineData("unknown numbers", "{" + Base + ",\"app_id\":\"com.demo.app\",\"n1\":1e400,\"n2\":-0.0,\"n3\":123456789012345678901234567890}")]
+    [InlineData("unknown nested values", "{" + Base + ",\"app_id\":\"com.demo.app\",\"o\":{\"a\":[{\"b\":[[[null]]]}]},\"e\":[],\"f\":{}}")]
+    [InlineData("unicode in unknown values", "{" + Base + ",\"app_id\":\"com.demo.app\",\"custom_id\":\"ünïcødé ✓ 😀\",\"x\":\"\\ud83d\\ude00\"}")]
+    public async Task Odd_but_valid_bodies_get_the_offer(string why, string body)
+    {
+        var reply = await _edge.PostUpdatesAsync(body);
+
+        Assert.True(reply.Status == System.Net.HttpStatusCode.OK, $"{why}: {reply}");
+        JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
+    }
+
+    [Theory]
+    [InlineData("1.2", "1.2.0")]
+    [InlineData("v1.2.0", "1.2.0")]
+    [InlineData("1", "1.0.0")]
+    public async Task Version_build_is_normalised(string versionBuild, string normalised)
+    {
+        // "next" blocks the major and reports the normalised native version as "old".
+        var reply = PluginReply.AssertNoUpdate(await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(
+            ("defaultChannel", TestProjection.Next),
+            ("version_build", versionBuild))));
+
+        Assert.Equal("disable_auto_update_to_major", (string)reply["error"]!);
+        Assert.Equal(normalised, (string)reply["old"]!);
+    }
+
     [Fact]
     public async Task Echo_returns_its_payload_over_HTTP()
     {
