@@ -274,6 +274,35 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("/UPDATES")]
+    [InlineData("/Updates")]
+    [InlineData("/updates/")]
+    public async Task Every_path_routed_to_updates_is_guarded(string path)
+    {
+        // Routing matches these to the transcoded POST /updates; the guard must stand in front of all of them.
+        foreach (var (body, status, code) in new[]
+        {
+            (Utf8("nope"), 400, ParseError),
+            (Utf8("[1]"), 400, BodyError),
+            (Utf8("{}"), 400, BodyError),
+            (With(("device_id", 5)), 400, BodyError),
+            (Padded(Limit + 1), 413, (string?)null),
+        })
+        {
+            var reply = await _edge.PostAsync(path, body);
+            Assert.True((int)reply.Status == status, $"{path}: expected {status}, got {reply}");
+            AssertErrorShape(reply);
+            if (code is not null)
+            {
+                Assert.Equal(code, (string)reply.Json()["error"]!);
+            }
+        }
+
+        var offer = await _edge.PostAsync(path, Vectors.Bytes(Vectors.AndroidRequest));
+        JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(offer));
+    }
+
+    [Theory]
     [InlineData("GET")]
     [InlineData("PUT")]
     public async Task Other_methods_on_updates_are_not_a_5xx(string method)

@@ -24,12 +24,28 @@ internal sealed class PluginJsonGuardMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/updates", StringComparison.Ordinal))
+        if (!HttpMethods.IsPost(request.Method) || !IsUpdatesPath(request.Path))
         {
             return _next(context);
         }
 
         return GuardAsync(context);
+    }
+
+    /// <summary>
+    /// Every path routing sends to the transcoded <c>POST /updates</c>: routing ignores case and a
+    /// trailing slash, so the guard must too, or <c>/Updates</c> would reach the transcoder unguarded
+    /// (no size limit, and its own <c>{"code","message"}</c> errors the plugin cannot read).
+    /// </summary>
+    internal static bool IsUpdatesPath(PathString path)
+    {
+        var value = path.Value.AsSpan();
+        if (value.Length > 1 && value[^1] == '/')
+        {
+            value = value[..^1];
+        }
+
+        return value.Equals("/updates", StringComparison.OrdinalIgnoreCase);
     }
 
     private async Task GuardAsync(HttpContext context)
