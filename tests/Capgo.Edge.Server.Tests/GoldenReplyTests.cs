@@ -112,4 +112,55 @@ public sealed class GoldenReplyTests
         Assert.Equal("no default channel or override", (string)body["message"]!);
         Assert.Equal("failed", (string)body["kind"]!);
     }
+
+    [Fact]
+    public async Task Offer_of_a_bundle_without_checksum_or_session_key_still_has_both_keys()
+    {
+        var reply = await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(("defaultChannel", TestProjection.Bare)));
+
+        var body = PluginReply.AssertOffer(reply);
+        JsonTree.AssertEqual(
+            new JsonObject
+            {
+                ["version"] = TestProjection.BareVersion,
+                ["url"] = $"https://cdn.example.com/{TestProjection.AppId}/{TestProjection.BareVersion}.zip",
+                ["session_key"] = "",
+                ["checksum"] = "",
+            },
+            body);
+    }
+
+    [Fact]
+    public async Task Offer_of_a_manifest_only_bundle_uses_the_placeholder_url()
+    {
+        var reply = await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(("defaultChannel", TestProjection.ManifestOnly)));
+
+        var body = PluginReply.AssertOffer(reply);
+        Assert.Equal("https://404.capgo.app/no.zip", (string)body["url"]!);
+        JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest)["manifest"], body["manifest"]);
+        Assert.False(body.ContainsKey("link"));
+        Assert.False(body.ContainsKey("comment"));
+    }
+
+    [Fact]
+    public async Task An_empty_link_is_absent_and_the_comment_present()
+    {
+        var reply = await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(("defaultChannel", TestProjection.CommentOnly)));
+
+        var body = PluginReply.AssertOffer(reply);
+        Assert.False(body.ContainsKey("link"), body.ToJsonString());
+        Assert.Equal(TestProjection.OnlyComment, (string)body["comment"]!);
+    }
+
+    [Fact]
+    public async Task An_app_that_does_not_expose_metadata_gets_no_link_or_comment()
+    {
+        var reply = await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(("app_id", TestProjection.QuietAppId)));
+
+        var body = PluginReply.AssertOffer(reply);
+        var expected = Vectors.Object(Vectors.ReplyUpdateAvailableManifest);
+        expected.Remove("link");
+        expected.Remove("comment");
+        JsonTree.AssertEqual(expected, body);
+    }
 }

@@ -179,6 +179,29 @@ public sealed class GrpcTests
     }
 
     [Fact]
+    public async Task Offer_of_a_bundle_without_checksum_or_session_key_has_both_fields_present()
+    {
+        var (reply, _) = await CheckAsync(Request(TestProjection.AndroidRequest(("defaultChannel", TestProjection.Bare))));
+
+        Assert.True(reply.HasSessionKey);
+        Assert.True(reply.HasChecksum);
+        Assert.Equal("", reply.SessionKey);
+        Assert.Equal("", reply.Checksum);
+        Assert.False(reply.HasError);
+        Assert.False(reply.HasKind);
+    }
+
+    [Fact]
+    public async Task Offer_of_a_manifest_only_bundle_uses_the_placeholder_url()
+    {
+        var (reply, _) = await CheckAsync(Request(TestProjection.AndroidRequest(("defaultChannel", TestProjection.ManifestOnly))));
+
+        Assert.Equal("https://404.capgo.app/no.zip", reply.Url);
+        Assert.Single(reply.Manifest);
+        Assert.False(reply.HasError);
+    }
+
+    [Fact]
     public async Task Echo_returns_its_payload_over_gRPC()
     {
         var reply = await _edge.Client.EchoAsync(new EchoRequest { Payload = "héllo ✓" }, deadline: DateTime.UtcNow.AddSeconds(30));

@@ -44,7 +44,7 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
         JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
         var ready = (await Edge.GetAsync("/healthz/ready")).Json();
         Assert.Equal("ready", (string)ready["status"]!);
-        Assert.Equal(2, (int)ready["apps"]!);
+        Assert.Equal(TestProjection.AppCount, (int)ready["apps"]!);
     }
 
     [Fact]

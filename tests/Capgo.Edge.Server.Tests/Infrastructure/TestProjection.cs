@@ -12,6 +12,26 @@ internal static class TestProjection
     public const string CancelledAppId = "com.cancelled.app";
     public const string UnknownAppId = "com.unknown.app";
 
+    /// <summary>The demo app with <c>expose_metadata: false</c>.</summary>
+    public const string QuietAppId = "com.quiet.app";
+
+    /// <summary>Self-assignable; its bundle has only a URL (no checksum, no session key in the document).</summary>
+    public const string Bare = "bare";
+
+    /// <summary>Self-assignable; its bundle has a manifest and no URL.</summary>
+    public const string ManifestOnly = "manifest-only";
+
+    /// <summary>Self-assignable; its bundle has an empty link and a comment.</summary>
+    public const string CommentOnly = "comment-only";
+
+    public const string BareVersion = "1.7.0";
+    public const string ManifestOnlyVersion = "1.8.0";
+    public const string CommentOnlyVersion = "1.9.0";
+    public const string OnlyComment = "Only a comment";
+
+    /// <summary>How many app documents <see cref="WriteAll"/> writes.</summary>
+    public const int AppCount = 3;
+
     /// <summary>Public, serves the offered bundle to every platform but electron.</summary>
     public const string Production = "production";
 
@@ -57,6 +77,17 @@ internal static class TestProjection
             OfferedBundle(),
             Bundle(BlockedVersion, "2e2e2e2e"),
             Bundle("1.5.0", "77aa12fe"),
+            new JsonObject { ["name"] = BareVersion, ["url"] = $"https://cdn.example.com/{AppId}/{BareVersion}.zip" },
+            new JsonObject { ["name"] = ManifestOnlyVersion, ["checksum"] = "0d0d0d0d", ["session_key"] = "", ["manifest"] = OfferedBundle()["manifest"]!.DeepClone() },
+            new JsonObject
+            {
+                ["name"] = CommentOnlyVersion,
+                ["url"] = $"https://cdn.example.com/{AppId}/{CommentOnlyVersion}.zip",
+                ["checksum"] = "19191919",
+                ["session_key"] = "",
+                ["link"] = "",
+                ["comment"] = OnlyComment,
+            },
         };
         if (extraBundle is not null)
         {
@@ -99,6 +130,9 @@ internal static class TestProjection
                     ["allow_device_self_set"] = true,
                     ["disable_auto_update"] = "major",
                 },
+                SelfAssignable(Bare, BareVersion),
+                SelfAssignable(ManifestOnly, ManifestOnlyVersion),
+                SelfAssignable(CommentOnly, CommentOnlyVersion),
                 new JsonObject
                 {
                     ["name"] = Private,
@@ -109,6 +143,23 @@ internal static class TestProjection
             },
             ["device_overrides"] = new JsonObject(),
         };
+    }
+
+    private static JsonObject SelfAssignable(string name, string bundle) => new()
+    {
+        ["name"] = name,
+        ["bundle"] = bundle,
+        ["public"] = false,
+        ["allow_device_self_set"] = true,
+        ["disable_auto_update"] = "major",
+    };
+
+    public static JsonObject QuietApp()
+    {
+        var app = DemoApp();
+        app["app_id"] = QuietAppId;
+        app["expose_metadata"] = false;
+        return app;
     }
 
     public static JsonObject CancelledApp() => new()
@@ -135,6 +186,7 @@ internal static class TestProjection
     {
         directory.WriteAtomically(AppId + ".json", DemoApp().ToJsonString());
         directory.WriteAtomically(CancelledAppId + ".json", CancelledApp().ToJsonString());
+        directory.WriteAtomically(QuietAppId + ".json", QuietApp().ToJsonString());
     }
 
     /// <summary>The Android vector with some fields replaced (null removes the field).</summary>
