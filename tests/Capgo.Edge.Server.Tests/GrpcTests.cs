@@ -126,6 +126,18 @@ public sealed class GrpcTests
         Assert.Equal((string)Vectors.Object(Vectors.ReplyUnknownApp429)["message"]!, ex.Status.Detail);
     }
 
+    [Fact]
+    public async Task An_inactive_app_names_its_generation_on_both_transports_and_an_unknown_one_none()
+    {
+        var cancelled = await CheckFailsAsync(Request(TestProjection.AndroidRequest(("app_id", TestProjection.CancelledAppId))));
+        var http = await _edge.PostUpdatesAsync(TestProjection.AndroidRequest(("app_id", TestProjection.CancelledAppId)));
+        var unknown = await CheckFailsAsync(Request(TestProjection.AndroidRequest(("app_id", TestProjection.UnknownAppId))));
+
+        Assert.NotNull(http.Generation);
+        Assert.Equal(http.Generation?.ToString(CultureInfo.InvariantCulture), cancelled.Trailers.GetValue(GenerationTrailer));
+        Assert.Null(unknown.Trailers.GetValue(GenerationTrailer));
+    }
+
     [Theory]
     [InlineData("device_id", "not-a-uuid", "invalid_json_body")]
     [InlineData("device_id", null, "missing_device_id")]
