@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Capgo.Edge.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Updates;
@@ -55,6 +56,13 @@ internal sealed class PluginJsonGuardMiddleware
         {
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
+        }
+
+        // The API's limit, not the server-wide one, decides: HttpApi:MaxRequestBodyBytes may be set
+        // above Kestrel's default, and Kestrel must then not refuse bodies the API accepts.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = _limit;
         }
 
         byte[]? buffer;
