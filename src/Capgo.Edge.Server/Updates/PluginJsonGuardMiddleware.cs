@@ -13,6 +13,11 @@ namespace Capgo.Edge.Server.Updates;
 /// </summary>
 internal sealed class PluginJsonGuardMiddleware
 {
+    /// <summary>How far past the limit a refused body is still read (and dropped) so the 413 arrives cleanly.</summary>
+    private const int DrainAllowance = 4 * 1024 * 1024;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
+
     private readonly RequestDelegate _next;
     private readonly int _limit;
 
@@ -52,17 +57,24 @@ internal sealed class PluginJsonGuardMiddleware
     private async Task GuardAsync(HttpContext context)
     {
         var request = context.Request;
-        if (request.ContentLength > _limit)
-        {
-            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
-            return;
-        }
 
         // The API's limit, not the server-wide one, decides: HttpApi:MaxRequestBodyBytes may be set
-        // above Kestrel's default, and Kestrel must then not refuse bodies the API accepts.
+        // above Kestrel's default, and Kestrel must then not refuse bodies the API accepts. Kestrel
+        // itself stops reading only past the drain allowance (see DrainAsync).
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
-            sizeLimit.MaxRequestBodySize = _limit;
+            sizeLimit.MaxRequestBodySize = (long)_limit + DrainAllowance;
+        }
+
+        if (request.ContentLength > _limit)
+        {
+            if (request.ContentLength <= (long)_limit + DrainAllowance)
+            {
+                await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            return;
         }
 
         byte[]? buffer;
@@ -82,6 +94,7 @@ internal sealed class PluginJsonGuardMiddleware
 
         if (buffer is null)
         {
+            await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
@@ -103,6 +116,42 @@ internal sealed class PluginJsonGuardMiddleware
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops the rest of a refused body (up to <see cref="DrainAllowance"/> past the limit,
+    /// for at most <see cref="DrainTimeout"/>) before answering. Closing a connection that still has
+    /// unread request bytes makes the kernel reset it, and the reset can destroy the 413 before the
+    /// client reads it: the client would see a network error instead of the contract's reply.
+    /// </summary>
+    private static async Task DrainAsync(PipeReader reader, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(DrainTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Too slow: answer anyway.
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the drain allowance, or a malformed chunked body: answer anyway.
+        }
+        catch (IOException)
+        {
+            // The client went away.
         }
     }
 
