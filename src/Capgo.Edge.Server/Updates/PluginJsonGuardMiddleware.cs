@@ -156,10 +156,10 @@ internal sealed class PluginJsonGuardMiddleware
     }
 
     /// <summary>
-    /// Answers a request whose body was not read to its end. Over HTTP/1.x the rest of the body is
-    /// still on the connection and Kestrel will close it rather than drain megabytes, so the reply
-    /// says <c>Connection: close</c>: otherwise the client reuses a connection that is going away
-    /// and its next request fails with a network error.
+    /// Answers a request whose body may not have been read to its end (past the drain allowance or
+    /// timeout). Over HTTP/1.x Kestrel then closes the connection, so the reply says
+    /// <c>Connection: close</c>: otherwise the client reuses a connection that is going away and its
+    /// next request fails with a network error.
     /// </summary>
     private static Task RefuseUnreadBodyAsync(HttpContext context, int status, RequestError error)
     {
