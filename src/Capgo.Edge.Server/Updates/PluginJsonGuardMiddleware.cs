@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Capgo.Edge.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Updates;
@@ -12,6 +13,11 @@ namespace Capgo.Edge.Server.Updates;
 /// </summary>
 internal sealed class PluginJsonGuardMiddleware
 {
+    /// <summary>How far past the limit a refused body is still read (and dropped) so the 413 arrives cleanly.</summary>
+    private const int DrainAllowance = 4 * 1024 * 1024;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
+
     private readonly RequestDelegate _next;
     private readonly int _limit;
 
@@ -24,7 +30,7 @@ internal sealed class PluginJsonGuardMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpMethods.IsPost(request.Method) || !request.Path.Equals("/updates", StringComparison.Ordinal))
+        if (!HttpMethods.IsPost(request.Method) || !IsUpdatesPath(request.Path))
         {
             return _next(context);
         }
@@ -32,19 +38,64 @@ internal sealed class PluginJsonGuardMiddleware
         return GuardAsync(context);
     }
 
+    /// <summary>
+    /// Every path routing sends to the transcoded <c>POST /updates</c>: routing ignores case and a
+    /// trailing slash, so the guard must too, or <c>/Updates</c> would reach the transcoder unguarded
+    /// (no size limit, and its own <c>{"code","message"}</c> errors the plugin cannot read).
+    /// </summary>
+    internal static bool IsUpdatesPath(PathString path)
+    {
+        var value = path.Value.AsSpan();
+        if (value.Length > 1 && value[^1] == '/')
+        {
+            value = value[..^1];
+        }
+
+        return value.Equals("/updates", StringComparison.OrdinalIgnoreCase);
+    }
+
     private async Task GuardAsync(HttpContext context)
     {
         var request = context.Request;
+
+        // The API's limit, not the server-wide one, decides: HttpApi:MaxRequestBodyBytes may be set
+        // above Kestrel's default, and Kestrel must then not refuse bodies the API accepts. Kestrel
+        // itself stops reading only past the drain allowance (see DrainAsync).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = (long)_limit + DrainAllowance;
+        }
+
         if (request.ContentLength > _limit)
         {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            if (request.ContentLength <= (long)_limit + DrainAllowance)
+            {
+                await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
 
-        var (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+        byte[]? buffer;
+        int length;
+        try
+        {
+            (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel refused the body while decoding it: a chunked body that went past the server's
+            // own limit between two reads (413), or a malformed chunked encoding. Still the contract's shape.
+            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorBody.TooLarge(_limit) : RequestError.InvalidJson;
+            await RefuseUnreadBodyAsync(context, ex.StatusCode, error).ConfigureAwait(false);
+            return;
+        }
+
         if (buffer is null)
         {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
+            await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
+            await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
 
@@ -66,6 +117,58 @@ internal sealed class PluginJsonGuardMiddleware
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads and drops the rest of a refused body (up to <see cref="DrainAllowance"/> past the limit,
+    /// for at most <see cref="DrainTimeout"/>) before answering. Closing a connection that still has
+    /// unread request bytes makes the kernel reset it, and the reset can destroy the 413 before the
+    /// client reads it: the client would see a network error instead of the contract's reply.
+    /// </summary>
+    private static async Task DrainAsync(PipeReader reader, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(DrainTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Too slow: answer anyway.
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past the drain allowance, or a malformed chunked body: answer anyway.
+        }
+        catch (IOException)
+        {
+            // The client went away.
+        }
+    }
+
+    /// <summary>
+    /// Answers a request whose body may not have been read to its end (past the drain allowance or
+    /// timeout). Over HTTP/1.x Kestrel then closes the connection, so the reply says
+    /// <c>Connection: close</c>: otherwise the client reuses a connection that is going away and its
+    /// next request fails with a network error.
+    /// </summary>
+    private static Task RefuseUnreadBodyAsync(HttpContext context, int status, RequestError error)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+
+        return ErrorBody.WriteAsync(context, status, error);
     }
 
     /// <summary>The contract's checks, in order: syntax, shape, then the field rules.</summary>

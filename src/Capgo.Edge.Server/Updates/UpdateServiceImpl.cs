@@ -63,9 +63,14 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
         {
             if (isGrpc)
             {
-                throw new RpcException(
-                    new Status(StatusCode.ResourceExhausted, Outcomes.Message(decision, check)),
-                    new Metadata { { ErrorTrailer, Outcomes.Code(decision.Outcome) } });
+                var trailers = new Metadata { { ErrorTrailer, Outcomes.Code(decision.Outcome) } };
+                if (app is not null)
+                {
+                    // A known but inactive app: this answer too names the generation it came from.
+                    trailers.Add(GenerationHeader, app.GenerationText);
+                }
+
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, Outcomes.Message(decision, check)), trailers);
             }
 
             http.Response.OnStarting(SetStatus429, http);

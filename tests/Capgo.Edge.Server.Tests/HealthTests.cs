@@ -1,0 +1,98 @@
+using System.Net;
+using Capgo.Edge.Contracts.V1;
+using Capgo.Edge.Server.Tests.Infrastructure;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Capgo.Edge.Server.Tests;
+
+/// <summary>Readiness follows the projection: not ready (and checks refused with 503) until a document loads.</summary>
+public sealed class HealthTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly TempDirectory _directory = new();
+    private EdgeServer? _edge;
+
+    private EdgeServer Edge => _edge!;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(string directory) => _edge = await EdgeServer.StartAsync(directory, "--Projection:PollInterval=00:00:00.200");
+
+    public async Task DisposeAsync()
+    {
+        if (_edge is not null)
+        {
+            await _edge.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Empty_folder_is_not_ready_and_becomes_ready_when_a_document_is_written()
+    {
+        await StartAsync(_directory.Path);
+
+        await AssertNotReadyAsync();
+
+        TestProjection.WriteAll(_directory);
+        await Wait.UntilAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, Timeout, "/healthz/ready never answered 200");
+
+        var reply = await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));
+        JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
+        var ready = (await Edge.GetAsync("/healthz/ready")).Json();
+        Assert.Equal("ready", (string)ready["status"]!);
+        Assert.Equal(TestProjection.AppCount, (int)ready["apps"]!);
+    }
+
+    [Fact]
+    public async Task Missing_folder_is_not_ready_and_becomes_ready_when_it_appears()
+    {
+        var missing = Path.Combine(_directory.Path, "not-yet");
+        await StartAsync(missing);
+
+        await AssertNotReadyAsync();
+
+        Directory.CreateDirectory(missing);
+        File.WriteAllText(Path.Combine(missing, TestProjection.AppId + ".json"), TestProjection.DemoApp().ToJsonString());
+        await Wait.UntilAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, Timeout, "/healthz/ready never answered 200");
+
+        PluginReply.AssertOffer(await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest)));
+    }
+
+    [Fact]
+    public async Task Liveness_answers_before_the_projection_loads()
+    {
+        await StartAsync(_directory.Path);
+
+        var live = await Edge.GetAsync("/healthz/live");
+
+        Assert.Equal(HttpStatusCode.OK, live.Status);
+    }
+
+    private async Task AssertNotReadyAsync()
+    {
+        var ready = await Edge.GetAsync("/healthz/ready");
+        Assert.True(ready.Status == HttpStatusCode.ServiceUnavailable, $"expected 503 before any document, got {ready}");
+        Assert.Equal("not_ready", (string)ready.Json()["status"]!);
+
+        // A valid check is refused with 503 not_ready (an error body the plugin reads as "no update").
+        var check = await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));
+        var body = PluginReply.AssertNoUpdate(check, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("not_ready", (string)body["error"]!);
+        Assert.False(body.ContainsKey("kind"));
+
+        // Bad input is still bad input.
+        var bad = await Edge.PostUpdatesAsync("{}");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+
+        // gRPC: UNAVAILABLE with the error trailer.
+        var request = JsonParser.Default.Parse<UpdateRequest>(System.Text.Encoding.UTF8.GetString(Vectors.Bytes(Vectors.AndroidRequest)));
+        using var call = Edge.Client.CheckForUpdateAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        Assert.Equal("not_ready", ex.Trailers.GetValue("capgo-error"));
+    }
+}
