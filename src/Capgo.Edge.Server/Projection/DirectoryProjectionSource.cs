@@ -95,14 +95,16 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.json"))
         {
             present.Add(path);
+            // Stamp the file before reading it: a file still being written then looks changed on the next scan.
             var info = new FileInfo(path);
-            if (_seen.TryGetValue(path, out var seen) && seen.WriteTime == info.LastWriteTimeUtc && seen.Length == info.Length)
+            var (writeTime, length) = (info.LastWriteTimeUtc, info.Length);
+            if (_seen.TryGetValue(path, out var seen) && seen.WriteTime == writeTime && seen.Length == length)
             {
                 continue;
             }
 
             var appId = Load(path);
-            _seen[path] = (info.LastWriteTimeUtc, info.Length, appId ?? seen.AppId);
+            _seen[path] = (writeTime, length, appId ?? seen.AppId);
         }
 
         foreach (var path in _seen.Keys.Where(p => !present.Contains(p)).ToList())
