@@ -42,6 +42,30 @@ internal static class ErrorBody
         return response.BodyWriter.FlushAsync().AsTask();
     }
 
+    /// <summary>429 <c>too_many_requests</c> with the wait in every form the plugin reads.</summary>
+    public static Task WriteTooManyRequestsAsync(HttpContext context, int retryAfterSeconds)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.ContentType = JsonContentType;
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error"u8, TooManyRequestsCode);
+            writer.WriteString("message"u8, TooManyRequestsMessage);
+            writer.WriteStartObject("moreInfo"u8);
+            writer.WriteNumber("retryAfterSeconds"u8, retryAfterSeconds);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return response.BodyWriter.FlushAsync().AsTask();
+    }
+
+    public const string TooManyRequestsCode = "too_many_requests";
+    public const string TooManyRequestsMessage = "Too many requests for this app, retry later";
+
     public static RequestError NotAnObject { get; } = new(
         "invalid_json_body",
         "Cannot parse body",

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -20,11 +21,13 @@ internal sealed class PluginJsonGuardMiddleware
 
     private readonly RequestDelegate _next;
     private readonly int _limit;
+    private readonly AbuseGuard _abuse;
 
-    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options)
+    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options, AbuseGuard abuse)
     {
         _next = next;
         _limit = options.Value.MaxRequestBodyBytes;
+        _abuse = abuse;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -101,7 +104,16 @@ internal sealed class PluginJsonGuardMiddleware
 
         try
         {
-            var error = Check(buffer.AsSpan(0, length));
+            var status = UpdateRequestJson.Read(buffer.AsSpan(0, length), out var raw);
+
+            // A throttled app is answered before validation (update-check.md §2.1).
+            if (status == UpdateRequestJson.ReadStatus.Ok && _abuse.IsThrottled(raw.AppId, out var retryAfter))
+            {
+                await ErrorBody.WriteTooManyRequestsAsync(context, retryAfter).ConfigureAwait(false);
+                return;
+            }
+
+            var error = Check(status, raw);
             if (error is not null)
             {
                 await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
@@ -172,9 +184,11 @@ internal sealed class PluginJsonGuardMiddleware
     }
 
     /// <summary>The contract's checks, in order: syntax, shape, then the field rules.</summary>
-    internal static RequestError? Check(ReadOnlySpan<byte> body)
+    internal static RequestError? Check(ReadOnlySpan<byte> body) => Check(UpdateRequestJson.Read(body, out var raw), raw);
+
+    private static RequestError? Check(UpdateRequestJson.ReadStatus status, in RawUpdateCheck raw)
     {
-        switch (UpdateRequestJson.Read(body, out var raw))
+        switch (status)
         {
             case UpdateRequestJson.ReadStatus.NotJson:
                 return RequestError.InvalidJson;
