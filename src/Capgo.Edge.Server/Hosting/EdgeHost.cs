@@ -1,3 +1,4 @@
+using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Admin;
 using Capgo.Edge.Server.Observability;
 using Capgo.Edge.Server.Plugin;
@@ -19,8 +20,10 @@ internal static class EdgeHost
         builder.Services.AddEdgeObservability();
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
+        builder.Services.AddEdgeAbuseGuards(builder.Configuration);
 
         var app = builder.Build();
+        app.UseEdgeForwardedClientAddress();
         app.UseEdgePluginJsonGuard();
         app.MapEdgeUpdates();
         app.MapEdgeChannelSelf();

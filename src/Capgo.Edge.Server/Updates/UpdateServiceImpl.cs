@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Observability;
 using Grpc.Core;
 
 namespace Capgo.Edge.Server.Updates;
@@ -13,26 +17,54 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     public const string GenerationHeader = "x-capgo-generation";
     public const string ErrorTrailer = "capgo-error";
 
-    private static readonly Func<object, Task> SetStatus400 = static state => SetStatus(state, StatusCodes.Status400BadRequest);
     private const string NotReadyCode = "not_ready";
     private const string NotReadyMessage = "The edge has not loaded a projection yet";
+    private const string Grpc = "grpc";
+    private const string Json = "json";
 
+    private static readonly Func<object, Task> SetStatus400 = static state => SetStatus(state, StatusCodes.Status400BadRequest);
     private static readonly Func<object, Task> SetStatus503 = static state => SetStatus(state, StatusCodes.Status503ServiceUnavailable);
     private static readonly Func<object, Task> SetStatus429 = static state => SetStatus(state, StatusCodes.Status429TooManyRequests);
 
     private readonly ProjectionStore _store;
+    private readonly AbuseGuard _abuse;
+    private readonly EdgeMetrics _metrics;
 
-    public UpdateServiceImpl(ProjectionStore store) => _store = store;
+    public UpdateServiceImpl(ProjectionStore store, AbuseGuard abuse, EdgeMetrics metrics)
+    {
+        _store = store;
+        _abuse = abuse;
+        _metrics = metrics;
+    }
 
     public override Task<UpdateReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         var http = context.GetHttpContext();
         var isGrpc = IsGrpc(http);
+        var transport = isGrpc ? Grpc : Json;
+
+        // Throttled apps are answered before validation (the JSON guard does the same for HTTP bodies).
+        if (_abuse.IsThrottled(request.HasAppId ? request.AppId : null, out var retryAfter))
+        {
+            _metrics.CheckAnswered(transport, "rejected", ErrorBody.TooManyRequestsCode, started);
+            if (isGrpc)
+            {
+                throw new RpcException(
+                    new Status(StatusCode.ResourceExhausted, ErrorBody.TooManyRequestsMessage),
+                    new Metadata { { ErrorTrailer, ErrorBody.TooManyRequestsCode }, { "retry-after", retryAfter.ToString(CultureInfo.InvariantCulture) } });
+            }
+
+            http.Response.OnStarting(SetStatus429, http);
+            http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            return Task.FromResult(new UpdateReply { Error = ErrorBody.TooManyRequestsCode, Message = ErrorBody.TooManyRequestsMessage });
+        }
 
         var raw = RequestMapping.ToRaw(request);
         var error = RequestValidator.Validate(raw, out var check);
         if (error is not null)
         {
+            _metrics.CheckAnswered(transport, "rejected", error.Code, started);
             if (isGrpc)
             {
                 throw new RpcException(
@@ -47,6 +79,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
         if (!_store.IsLoaded)
         {
             // Serving nothing beats serving something wrong: an unknown app here proves nothing.
+            _metrics.CheckAnswered(transport, "rejected", NotReadyCode, started);
             if (isGrpc)
             {
                 throw new RpcException(new Status(StatusCode.Unavailable, NotReadyMessage), new Metadata { { ErrorTrailer, NotReadyCode } });
@@ -56,11 +89,19 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
             return Task.FromResult(new UpdateReply { Error = NotReadyCode, Message = NotReadyMessage });
         }
 
-        var app = _store.Find(check.AppId);
+        // An address that enumerated app ids gets on_premise_app for every app, for a while.
+        var client = http.Connection.RemoteIpAddress;
+        var app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
+        _metrics.CheckAnswered(transport, Outcomes.KindName(decision.Kind) ?? (decision.Outcome == Outcome.UpdateAvailable ? "update" : "rejected"), Outcomes.Code(decision.Outcome), started);
 
         if (decision.Outcome == Outcome.OnPremiseApp)
         {
+            if (app is null && _store.Find(check.AppId) is null)
+            {
+                _abuse.RecordUnknownApp(client, check.AppId);
+            }
+
             if (isGrpc)
             {
                 var trailers = new Metadata { { ErrorTrailer, Outcomes.Code(decision.Outcome) } };
