@@ -1,7 +1,4 @@
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Capgo.Edge.Benchmarks;
 
@@ -14,11 +11,8 @@ public static class BenchmarkProgram
 {
     public static void Main(string[] args)
     {
-        var config = DefaultConfig.Instance
-            .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());
-
-        // Command-line jobs (--job short, ...) run in process too.
+        // --inProcess makes the default job, and any --job given, use InProcessEmitToolchain.
         var arguments = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(arguments, config);
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(arguments);
     }
 }
