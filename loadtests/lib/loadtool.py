@@ -587,9 +587,14 @@ def command_run(args: argparse.Namespace) -> int:
             for n, f in enumerate(files):
                 probe = grpc_probe(edge, method, f)
                 probes[label].append(probe)
-                what = summary["grpc_bodies"][n]["label"] if label == "grpc-check" else "echo"
+                if label == "grpc-check":
+                    what = summary["grpc_bodies"][n]["label"]
+                    shown = json.dumps({k: v for k, v in probe["reply"].items() if v})
+                else:
+                    what, shown = "echo", f"payload of {len(str(probe['reply']['version'] or ''))} chars"
+                    probe["reply"] = {"payload_chars": len(str(probe["reply"]["version"] or ""))}
                 log(f"  probe {label}[{n}] ({what}): HTTP {probe['http_status']}, grpc-status {probe['grpc_status']}, "
-                    f"{probe['reply_bytes']} B reply {json.dumps({k: v for k, v in probe['reply'].items() if v})}")
+                    f"{probe['reply_bytes']} B reply {shown}")
                 if probe["http_status"] != 200 or probe["grpc_status"] != 0:
                     raise RuntimeError(f"probe of {f.name} failed: {probe}")
         http_lines = (bodies / "http-check.txt").read_text().splitlines()
@@ -604,6 +609,7 @@ def command_run(args: argparse.Namespace) -> int:
         echo_reply_bytes = [p["reply_bytes"] for p in probes["grpc-echo"]]
 
         def scenario(name: str, seconds: float, rep: int | None) -> dict | None:
+            load_before = os.getloadavg()[0]
             cpu_before = proc_cpu_seconds(edge.pid)
             reset = reset_peak_rss(edge.pid)
             tag = f"{'warmup' if rep is None else f'r{rep}'}-{name}"
@@ -624,6 +630,7 @@ def command_run(args: argparse.Namespace) -> int:
                 "server_cpu_s": cpu, "server_cores_busy": cpu / max(result.get("seconds") or seconds, 1e-9),
                 "server_cpu_us_per_req": cpu * 1e6 / max(result["requests"], 1),
                 "peak_rss_mb": proc_status_kb(edge.pid, "VmHWM") / 1024, "peak_rss_is_per_scenario": reset,
+                "machine_loadavg_1m": [load_before, os.getloadavg()[0]],
             })
             log(f"  {name:<10} r{rep}: {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
                 f"p90 {result['p90_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  errors {result['errors']}  "
@@ -742,14 +749,14 @@ def render_markdown(report: dict) -> str:
         f"- errors = non-2xx + transport failures + gRPC non-zero status (inferred from DATA bytes; "
         f"post-load curl probe grpc-status 0: {report['probes']['post_load_grpc_ok']})",
         "",
-        "| scenario | rep | requests | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU µs/req | server cores busy | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | rep | requests | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU µs/req | server cores busy | peak RSS MB | load avg 1m |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["runs"]:
         lines.append(
             f"| {r['scenario']} | {r['rep']} | {r['requests']} | {r['rps']:.0f} | {_fmt(r['p50_ms'])} | {_fmt(r['p90_ms'])} | "
             f"{_fmt(r['p99_ms'])} | {r['errors']} | {r['server_cpu_us_per_req']:.1f} | {r['server_cores_busy']:.2f} | "
-            f"{r['peak_rss_mb']:.0f} |")
+            f"{r['peak_rss_mb']:.0f} | {r['machine_loadavg_1m'][1]:.1f} |")
     lines += [
         "",
         "Ratios against the same-run Echo baseline (median over repetitions):",
