@@ -110,7 +110,7 @@ public sealed class BenchData
     private static UpdateRequest ToRequest(string json) =>
         JsonParser.Default.Parse<UpdateRequest>(json);
 
-    private static byte[] BuildDocument()
+    public static byte[] BuildDocument()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "data", "com.demo.app.json");
         var document = JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
