@@ -1,0 +1,31 @@
+-- wrk script: POSTs JSON bodies round-robin, one body per line of the file named by CAPGO_BODIES,
+-- to the path in CAPGO_PATH (default /updates). Each wrk thread starts at a different offset so
+-- that connections send different devices, apps and versions.
+local path = os.getenv("CAPGO_BODIES")
+local target = os.getenv("CAPGO_PATH") or "/updates"
+local requests = {}
+local index = 0
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("offset", thread_count * 7919)
+end
+
+function init(args)
+  local headers = { ["Content-Type"] = "application/json" }
+  for line in io.lines(path) do
+    if #line > 0 then
+      requests[#requests + 1] = wrk.format("POST", target, headers, line)
+    end
+  end
+  if #requests == 0 then
+    error("no bodies in " .. tostring(path))
+  end
+  index = (offset or 0) % #requests
+end
+
+function request()
+  index = index % #requests + 1
+  return requests[index]
+end

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Capgo Edge load harness: builds the server (Release), generates a projection, starts the edge on
+# free ports and drives it with h2load (gRPC) and wrk (HTTP JSON), with the Echo RPC as the
+# same-run baseline on both transports. See loadtests/README.md.
+#
+#   loadtests/run.sh [--smoke|--short|--full] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+mode=short
+build=1
+keep=0
+extra=()
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --smoke) mode=smoke ;;
+    --short) mode=short ;;
+    --full) mode=full ;;
+    --no-build) build=0 ;;
+    --no-pin) extra+=(--no-pin) ;;
+    --keep) keep=1 ;;
+    --duration) extra+=(--duration "$2"); shift ;;
+    --reps) extra+=(--reps "$2"); shift ;;
+    # Reserved: publish the projection to Redis instead of a folder (Redis sync does not exist yet).
+    --redis) extra+=(--redis) ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+for tool in dotnet python3 h2load wrk curl; do
+  command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 2; }
+done
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$root/loadtests/results/$stamp-$mode"
+mkdir -p "$results"
+work="$(mktemp -d "${TMPDIR:-/tmp}/capgo-edge-load.XXXXXX")"
+cleanup() { if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "kept $work"; fi; }
+trap cleanup EXIT
+
+server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
+if [[ $build -eq 1 ]]; then
+  echo "[loadtest] building src/Capgo.Edge.Server (Release)"
+  dotnet build "$root/src/Capgo.Edge.Server/Capgo.Edge.Server.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$results/build.log" 2>&1 \
+    || { cat "$results/build.log"; exit 1; }
+fi
+[[ -x "$server_dir/Capgo.Edge.Server" ]] || { echo "server not built: $server_dir/Capgo.Edge.Server" >&2; exit 1; }
+
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+python3 "$here/lib/loadtool.py" run --mode "$mode" --server "$server_dir/Capgo.Edge.Server" \
+  --work "$work" --results "$results" --commit "$commit" "${extra[@]}"
