@@ -84,6 +84,19 @@ public sealed class BenchData
     public UpdateCheck Override { get; }
 
     /// <summary>A store holding the snapshot, marked loaded, as the server holds it.</summary>
+    /// <summary>The service as the host builds it: default abuse guard, metrics with no listener attached.</summary>
+    internal static Capgo.Edge.Server.Updates.UpdateServiceImpl CreateService(ProjectionStore store)
+    {
+        var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddMetrics()
+            .BuildServiceProvider()
+            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        return new Capgo.Edge.Server.Updates.UpdateServiceImpl(
+            store,
+            new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System),
+            new Capgo.Edge.Server.Observability.EdgeMetrics(meters, store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System));
+    }
+
     public ProjectionStore CreateStore()
     {
         var store = new ProjectionStore();

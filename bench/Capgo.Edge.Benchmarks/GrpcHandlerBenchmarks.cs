@@ -31,7 +31,7 @@ public class GrpcHandlerBenchmarks
     public void Setup()
     {
         var data = BenchData.Instance;
-        _service = new UpdateServiceImpl(data.CreateStore());
+        _service = BenchData.CreateService(data.CreateStore());
         _grpc = TestServerCallContext.Create("application/grpc", "/capgo.edge.v1.UpdateService/CheckForUpdate");
         _json = TestServerCallContext.Create("application/json", "/updates");
         _offer = data.AndroidRequest;
