@@ -1,3 +1,5 @@
+using Capgo.Edge.Server.Events;
+using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Projection;
 using Capgo.Edge.Server.Updates;
 
@@ -13,10 +15,12 @@ internal static class EdgeHost
         builder.AddEdgeKestrel();
         builder.Services.AddEdgeProjection(builder.Configuration);
         builder.Services.AddEdgeUpdates(builder.Configuration);
+        builder.Services.AddEdgeEvents(builder.Configuration);
 
         var app = builder.Build();
         app.UseEdgePluginJsonGuard();
         app.MapEdgeUpdates();
+        app.MapEdgeStats();
         app.MapEdgeHealth();
         return app;
     }
