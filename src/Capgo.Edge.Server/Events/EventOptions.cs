@@ -27,6 +27,10 @@ internal sealed class EventOptions
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 4;
 
+    /// <summary>How long one attempt at a batch may wait for Redis's replies.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Delay before the first retry; it doubles on each further one.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);

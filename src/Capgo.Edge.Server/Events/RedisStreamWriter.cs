@@ -145,11 +145,12 @@ internal sealed partial class RedisStreamWriter : BackgroundService
         var delay = _options.RetryDelay;
         for (var attempt = 1; ; attempt++)
         {
+            // The multiplexer pipelines these calls on one connection, in order, without waiting
+            // for each reply.
             var tasks = new Task<RedisValue>[pending.Count];
-            var pipeline = db.CreateBatch();
             for (var i = 0; i < pending.Count; i++)
             {
-                tasks[i] = pipeline.StreamAddAsync(
+                tasks[i] = db.StreamAddAsync(
                     _stream,
                     ToEntry(pending[i], _sink.EdgeName),
                     messageId: null,
@@ -157,8 +158,9 @@ internal sealed partial class RedisStreamWriter : BackgroundService
                     useApproximateMaxLength: true);
             }
 
-            pipeline.Execute();
-            await ((Task)Task.WhenAll(tasks)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Whatever the client does while Redis is away, a batch never waits longer than this;
+            // an entry still unanswered counts as failed (it may yet land: delivery is at least once).
+            await ((Task)Task.WhenAll(tasks)).WaitAsync(_options.WriteTimeout, _time, deadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
             List<DeviceEvent>? failed = null;
             Exception? error = null;
@@ -167,7 +169,7 @@ internal sealed partial class RedisStreamWriter : BackgroundService
                 if (!tasks[i].IsCompletedSuccessfully)
                 {
                     (failed ??= []).Add(pending[i]);
-                    error ??= tasks[i].Exception?.GetBaseException();
+                    error ??= tasks[i].Exception?.GetBaseException() ?? new TimeoutException($"no reply from Redis within {_options.WriteTimeout}");
                 }
             }
 

@@ -195,7 +195,7 @@ public sealed class StatsReplyTests(StatsFixture fixture) : IClassFixture<StatsF
     [InlineData("{\"app_id\":\"com.demo.app\",}")]
     [InlineData("")]
     [InlineData("{} {}")]
-    [InlineData("{\"a\":\"\\ud800\"}")]
+    [InlineData("{\"app_id\":\"\\ud800\"}")]
     public async Task Body_that_is_not_json_is_400_invalid_json_parse_body(string body)
     {
         var (status, _, json) = await Edge.PostAsync(body);

@@ -158,7 +158,8 @@ public sealed class StatsDeliveryTests
             "--Events:QueueCapacity=5",
             "--Events:BatchSize=2",
             "--Events:MaxAttempts=2",
-            "--Events:RetryDelay=00:00:00.050");
+            "--Events:RetryDelay=00:00:00.050",
+            "--Events:WriteTimeout=00:00:00.500");
         var events = edge.Events;
 
         var device = NewDevice();
@@ -181,7 +182,7 @@ public sealed class StatsDeliveryTests
         // Every event is accounted for: none written, each one dropped (queue full or Redis error).
         await StatsEventually.TrueAsync(
             () => events.Dropped - dropped == Posted && events.Queued == 0,
-            $"all {Posted} events to be counted as dropped (dropped {events.Dropped - dropped})",
+            $"all {Posted} events to be counted as dropped (dropped {events.Dropped - dropped}: full {events.DroppedBy(DropReason.QueueFull)}, redis {events.DroppedBy(DropReason.RedisError)}; enqueued {events.Enqueued - enqueued}, written {events.Written - written}, queued {events.Queued})",
             TimeSpan.FromSeconds(60));
         Assert.Equal(written, events.Written);
         Assert.True(events.DroppedBy(DropReason.QueueFull) > 0, "a 5-event queue should have overflowed");
