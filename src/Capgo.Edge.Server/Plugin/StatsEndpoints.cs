@@ -157,16 +157,21 @@ internal static class StatsEndpoints
             });
         }
 
-        var appId = StatsRequest.AppIdOf(root[0]);
-        if (!AppIds.IsValid(appId))
+        // Enumerated, never indexed: indexing an array of objects scans it, which would make a batch quadratic.
+        string? appId = null;
+        var index = 0;
+        foreach (var item in root.EnumerateArray())
         {
-            return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, InvalidAppId);
-        }
-
-        for (var i = 1; i < count; i++)
-        {
-            var other = StatsRequest.AppIdOf(root[i]);
-            if (!string.IsNullOrEmpty(other) && !string.Equals(other, appId, StringComparison.OrdinalIgnoreCase))
+            var itemAppId = StatsRequest.AppIdOf(item);
+            if (index++ == 0)
+            {
+                appId = itemAppId;
+                if (!AppIds.IsValid(appId))
+                {
+                    return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, InvalidAppId);
+                }
+            }
+            else if (!string.IsNullOrEmpty(itemAppId) && !string.Equals(itemAppId, appId, StringComparison.OrdinalIgnoreCase))
             {
                 return WriteJsonAsync(context, StatusCodes.Status200OK, static w =>
                 {
@@ -182,10 +187,12 @@ internal static class StatsEndpoints
         }
 
         var results = new RequestError?[count];
-        for (var i = 0; i < count; i++)
+        index = 0;
+        foreach (var item in root.EnumerateArray())
         {
-            results[i] = StatsRequest.Read(root[i], out var deviceEvent);
-            if (results[i] is null)
+            var error = StatsRequest.Read(item, out var deviceEvent);
+            results[index++] = error;
+            if (error is null)
             {
                 queue.TryEnqueue(deviceEvent with { AppId = app.AppId });
             }

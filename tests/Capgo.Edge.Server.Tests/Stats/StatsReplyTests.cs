@@ -323,6 +323,7 @@ public sealed class StatsReplyTests(StatsFixture fixture) : IClassFixture<StatsF
             "{\"app_id\":\"com.demo.app\",\"device_id\":\"" + device + "\",\"metadata\":[\"a\"]}",
             "{\"app_id\":\"com.demo.app\",\"device_id\":\"" + device + "\",\"is_emulator\":null,\"is_prod\":null}",
             "{\"a\":\"\\u0000\"}", "[" + string.Join(',', Enumerable.Repeat("{}", 1000)) + "]",
+            "[" + valid + "," + string.Join(',', Enumerable.Repeat("{}", 15000)) + "]",
         };
         return data;
     }
