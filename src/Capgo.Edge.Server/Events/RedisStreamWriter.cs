@@ -131,7 +131,17 @@ internal sealed partial class RedisStreamWriter : BackgroundService
             return;
         }
 
-        await WriteAsync(redis.GetDatabase(), batch, deadline).ConfigureAwait(false);
+        try
+        {
+            await WriteAsync(redis.GetDatabase(), batch, deadline).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever goes wrong, the writer keeps running and the loss is counted.
+            _queue.MarkDropped(batch.Count, DropReason.RedisError);
+            LogBatchDropped(_logger, batch.Count, 0, ex.Message);
+        }
+
         batch.Clear();
     }
 
@@ -150,12 +160,19 @@ internal sealed partial class RedisStreamWriter : BackgroundService
             var tasks = new Task<RedisValue>[pending.Count];
             for (var i = 0; i < pending.Count; i++)
             {
-                tasks[i] = db.StreamAddAsync(
-                    _stream,
-                    ToEntry(pending[i], _sink.EdgeName),
-                    messageId: null,
-                    maxLength: _options.MaxStreamLength,
-                    useApproximateMaxLength: true);
+                try
+                {
+                    tasks[i] = db.StreamAddAsync(
+                        _stream,
+                        ToEntry(pending[i], _sink.EdgeName),
+                        messageId: null,
+                        maxLength: _options.MaxStreamLength,
+                        useApproximateMaxLength: true);
+                }
+                catch (RedisException ex)
+                {
+                    tasks[i] = Task.FromException<RedisValue>(ex);
+                }
             }
 
             // Whatever the client does while Redis is away, a batch never waits longer than this;
