@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Core;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Capgo.Edge.Benchmarks;
 
@@ -84,17 +85,21 @@ public sealed class BenchData
     public UpdateCheck Override { get; }
 
     /// <summary>A store holding the snapshot, marked loaded, as the server holds it.</summary>
-    /// <summary>The service as the host builds it: default abuse guard, metrics with no listener attached.</summary>
+    /// <summary>
+    /// The service as the host builds it: default abuse guard, metrics with no listener attached, and
+    /// the event queue with no control plane (so queued events are counted, then dropped when full).
+    /// </summary>
     internal static Capgo.Edge.Server.Updates.UpdateServiceImpl CreateService(ProjectionStore store)
     {
-        var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
-            .AddMetrics()
-            .BuildServiceProvider()
-            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        var services = new ServiceCollection().AddLogging();
+        Capgo.Edge.Server.Events.EventsServiceCollectionExtensions.AddEdgeEvents(services, configuration);
+        var provider = services.BuildServiceProvider();
         return new Capgo.Edge.Server.Updates.UpdateServiceImpl(
             store,
             new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System),
-            new Capgo.Edge.Server.Observability.EdgeMetrics(meters, store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System));
+            new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System),
+            provider.GetRequiredService<Capgo.Edge.Server.Events.EventQueue>());
     }
 
     public ProjectionStore CreateStore()

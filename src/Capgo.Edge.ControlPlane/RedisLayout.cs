@@ -21,6 +21,7 @@ public sealed class RedisLayout
         Tombstones = prefix + "tombstones";
         Edges = prefix + "edges";
         Changes = RedisChannel.Literal(prefix + "changes");
+        Events = prefix + "events";
     }
 
     public string Prefix { get; }
@@ -39,6 +40,9 @@ public sealed class RedisLayout
 
     /// <summary>Pub/sub channel of announcements (JSON, see <see cref="Announcement"/>).</summary>
     public RedisChannel Changes { get; }
+
+    /// <summary>STREAM of device events written by edges (docs/events.md).</summary>
+    public RedisKey Events { get; }
 
     /// <summary>HASH: <c>doc</c> (app document without overrides), <c>gen</c>, <c>ogen</c> (overrides generation).</summary>
     public RedisKey App(string appId) => Prefix + "app:" + appId;

@@ -1,5 +1,6 @@
 using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Admin;
+using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Observability;
 using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Projection;
@@ -17,6 +18,7 @@ internal static class EdgeHost
         builder.AddEdgeKestrel();
         builder.Services.AddEdgeProjection(builder.Configuration);
         builder.Services.AddEdgeUpdates(builder.Configuration);
+        builder.Services.AddEdgeEvents(builder.Configuration);
         builder.Services.AddEdgeObservability();
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
@@ -26,6 +28,7 @@ internal static class EdgeHost
         app.UseEdgeForwardedClientAddress();
         app.UseEdgePluginJsonGuard();
         app.MapEdgeUpdates();
+        app.MapEdgeStats();
         app.MapEdgeChannelSelf();
         app.MapEdgeAdmin();
         app.MapEdgeHealth();

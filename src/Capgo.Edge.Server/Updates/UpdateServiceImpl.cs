@@ -3,6 +3,7 @@ using System.Globalization;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Observability;
 using Grpc.Core;
 
@@ -29,12 +30,14 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     private readonly ProjectionStore _store;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
+    private readonly EventQueue _events;
 
-    public UpdateServiceImpl(ProjectionStore store, AbuseGuard abuse, EdgeMetrics metrics)
+    public UpdateServiceImpl(ProjectionStore store, AbuseGuard abuse, EdgeMetrics metrics, EventQueue events)
     {
         _store = store;
         _abuse = abuse;
         _metrics = metrics;
+        _events = events;
     }
 
     public override Task<UpdateReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
@@ -94,6 +97,9 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
         var app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
         _metrics.CheckAnswered(transport, Outcomes.KindName(decision.Kind) ?? (decision.Outcome == Outcome.UpdateAvailable ? "update" : "rejected"), Outcomes.Code(decision.Outcome), started);
+
+        // The control plane counts devices per bundle and sees why they did not update; never waits.
+        _events.TryEnqueueCheck(check, raw, decision);
 
         if (decision.Outcome == Outcome.OnPremiseApp)
         {

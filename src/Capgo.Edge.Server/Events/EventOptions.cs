@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Capgo.Edge.Server.Events;
+
+/// <summary>Device events to the control plane (section <c>Events</c>, docs/events.md).</summary>
+internal sealed class EventOptions
+{
+    public const string Section = "Events";
+
+    /// <summary>Events held in memory while the writer catches up; beyond it they are dropped and counted.</summary>
+    [Range(1, 10_000_000)]
+    public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Events sent to Redis in one pipelined round trip.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Approximate <c>MAXLEN</c> of the stream: older entries are trimmed by Redis.</summary>
+    [Range(typeof(long), "1000", "9223372036854775807")]
+    public long MaxStreamLength { get; set; } = 1_000_000;
+
+    /// <summary>On shutdown, how long queued events may take to reach Redis before the rest is dropped.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts per event (the first one included) before a Redis failure drops it.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>How long one attempt at a batch may wait for Redis's replies.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Delay before the first retry; it doubles on each further one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+}
