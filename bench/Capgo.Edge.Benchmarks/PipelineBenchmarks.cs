@@ -2,8 +2,6 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Hosting;
-using Capgo.Edge.Server.Projection;
-using Capgo.Edge.Server.Updates;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,15 +34,13 @@ public class PipelineBenchmarks
         _directory = Directory.CreateTempSubdirectory("capgo-edge-bench-").FullName;
         File.WriteAllBytes(Path.Combine(_directory, "com.demo.app.json"), BenchData.BuildDocument());
 
-        var builder = WebApplication.CreateBuilder([$"--Projection:Directory={_directory}", "--Projection:PollInterval=01:00:00"]);
-        builder.Logging.ClearProviders();
-        builder.Services.AddEdgeProjection(builder.Configuration);
-        builder.Services.AddEdgeUpdates(builder.Configuration);
-        builder.Services.AddSingleton<IServer, InMemoryServer>();
-        _app = builder.Build();
-        _app.UseEdgePluginJsonGuard();
-        _app.MapEdgeUpdates();
-        _app.MapEdgeHealth();
+        _app = EdgeHost.Build(
+            [$"--Projection:Directory={_directory}", "--Projection:PollInterval=01:00:00"],
+            static builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Services.AddSingleton<IServer, InMemoryServer>();
+            });
         _app.StartAsync().GetAwaiter().GetResult();
         _server = (InMemoryServer)_app.Services.GetRequiredService<IServer>();
 

@@ -11,7 +11,9 @@ namespace Capgo.Edge.Server.Hosting;
 /// <summary>The edge, feature by feature. Tests build it the same way the process does.</summary>
 internal static class EdgeHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line configuration.</param>
+    /// <param name="customize">Lets benchmarks swap the server or logging; the features stay the same.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
         // Settings files sit beside the binary, wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -23,6 +25,8 @@ internal static class EdgeHost
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
         builder.Services.AddEdgeAbuseGuards(builder.Configuration);
+
+        customize?.Invoke(builder);
 
         var app = builder.Build();
         app.UseEdgeForwardedClientAddress();
