@@ -6,11 +6,36 @@ namespace Capgo.Edge.Server.Updates;
 
 /// <summary>
 /// Turns a decision into the wire reply. Offers depend only on (bundle × manifest gate × metadata
-/// gate), so each variant is built once per bundle and shared; replies are never mutated after.
+/// gate), so each variant is built once per bundle and shared; so are the replies whose fields never
+/// change (up to date, already on builtin, no channel…). Shared replies are never mutated, and are
+/// kept as completed tasks so the handler returns them without allocating.
 /// </summary>
 internal static class ReplyBuilder
 {
-    private static readonly ConditionalWeakTable<Bundle, UpdateReply?[]> Offers = [];
+    private static readonly ConditionalWeakTable<Bundle, Task<UpdateReply>?[]> Offers = [];
+    private static readonly Task<UpdateReply>?[] Constant = new Task<UpdateReply>?[Outcomes.Count];
+
+    /// <summary>The reply as a completed task: shared for offers and constant outcomes.</summary>
+    public static Task<UpdateReply> BuildTask(in UpdateDecision decision, in UpdateCheck check)
+    {
+        if (decision.Outcome == Outcome.UpdateAvailable)
+        {
+            return OfferTask(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
+        }
+
+        if (IsConstant(decision))
+        {
+            return Constant[(int)decision.Outcome] ??= Task.FromResult(Build(decision, check));
+        }
+
+        return Task.FromResult(Build(decision, check));
+    }
+
+    /// <summary>Outcomes whose reply carries nothing from the request: code, message, kind, fixed version.</summary>
+    private static bool IsConstant(in UpdateDecision decision) =>
+        decision.Old is null && !decision.Major &&
+        (decision.Version is null || decision.Outcome == Outcome.AlreadyOnBuiltin) &&
+        decision.Outcome is not (Outcome.KeyIdMismatch or Outcome.UnsupportedPluginVersion or Outcome.MisconfiguredChannel);
 
     public static UpdateReply Build(in UpdateDecision decision, in UpdateCheck check)
     {
@@ -53,11 +78,14 @@ internal static class ReplyBuilder
         return reply;
     }
 
-    public static UpdateReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
+    public static UpdateReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata) =>
+        OfferTask(bundle, includeManifest, includeMetadata).Result;
+
+    private static Task<UpdateReply> OfferTask(Bundle bundle, bool includeManifest, bool includeMetadata)
     {
-        var variants = Offers.GetValue(bundle, static _ => new UpdateReply?[4]);
+        var variants = Offers.GetValue(bundle, static _ => new Task<UpdateReply>?[4]);
         var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
-        return variants[index] ??= CreateOffer(bundle, includeManifest, includeMetadata);
+        return variants[index] ??= Task.FromResult(CreateOffer(bundle, includeManifest, includeMetadata));
     }
 
     private static UpdateReply CreateOffer(Bundle bundle, bool includeManifest, bool includeMetadata)

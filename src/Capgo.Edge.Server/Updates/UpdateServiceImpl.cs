@@ -136,7 +136,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
             }
         }
 
-        return Task.FromResult(ReplyBuilder.Build(decision, check));
+        return ReplyBuilder.BuildTask(decision, check);
     }
 
     public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
@@ -181,6 +181,10 @@ internal static class RequestMapping
         CustomId = request.HasCustomId ? request.CustomId : null,
         VersionCode = request.HasVersionCode ? request.VersionCode : null,
         VersionOs = request.HasVersionOs ? request.VersionOs : null,
-        IsEmpty = request.CalculateSize() == 0,
+        // No field at all: the gRPC form of an empty JSON object. Flags only, no size computation.
+        IsEmpty = !(request.HasAppId || request.HasDeviceId || request.HasVersionName || request.HasVersionBuild ||
+                    request.HasPlatform || request.HasPluginVersion || request.HasIsEmulator || request.HasIsProd ||
+                    request.HasDefaultChannel || request.HasInstallSource || request.HasKeyId || request.HasCustomId ||
+                    request.HasVersionCode || request.HasVersionOs),
     };
 }
