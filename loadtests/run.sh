@@ -3,7 +3,7 @@
 # free ports and drives it with h2load (gRPC) and wrk (HTTP JSON), with the Echo RPC as the
 # same-run baseline on both transports. See loadtests/README.md.
 #
-#   loadtests/run.sh [--smoke|--short|--full] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
+#   loadtests/run.sh [--smoke|--short|--full] [--standalone] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,6 +11,7 @@ root="$(cd "$here/.." && pwd)"
 mode=short
 build=1
 keep=0
+redis=1
 extra=()
 
 while [[ $# -gt 0 ]]; do
@@ -23,8 +24,10 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1 ;;
     --duration) extra+=(--duration "$2"); shift ;;
     --reps) extra+=(--reps "$2"); shift ;;
-    # Reserved: publish the projection to Redis instead of a folder (Redis sync does not exist yet).
-    --redis) extra+=(--redis) ;;
+    # Redis mode is the default (a redis-server started here, the projection published with capgo-edge);
+    # --standalone serves the generated folder instead.
+    --redis) redis=1 ;;
+    --standalone) redis=0 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
@@ -49,6 +52,17 @@ if [[ $build -eq 1 ]]; then
     || { cat "$results/build.log"; exit 1; }
 fi
 [[ -x "$server_dir/Capgo.Edge.Server" ]] || { echo "server not built: $server_dir/Capgo.Edge.Server" >&2; exit 1; }
+
+cli="$root/src/Capgo.Edge.Cli/bin/Release/net10.0/capgo-edge.dll"
+if [[ $redis -eq 1 ]]; then
+  command -v redis-server >/dev/null || { echo "missing required tool: redis-server (or pass --standalone)" >&2; exit 2; }
+  if [[ $build -eq 1 ]]; then
+    echo "[loadtest] building src/Capgo.Edge.Cli (Release)"
+    dotnet build "$root/src/Capgo.Edge.Cli/Capgo.Edge.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
+      || { cat "$results/build.log"; exit 1; }
+  fi
+  extra+=(--redis --cli "$cli")
+fi
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 python3 "$here/lib/loadtool.py" run --mode "$mode" --server "$server_dir/Capgo.Edge.Server" \

@@ -393,14 +393,15 @@ def pinned(cpu: str | None, command: list[str]) -> list[str]:
 class Edge:
     """The server process: started here, stopped here, by its own pid."""
 
-    def __init__(self, binary: Path, projection: Path, results: Path, cpu: str | None):
+    def __init__(self, binary: Path, projection: Path, results: Path, cpu: str | None, redis: str | None = None):
         self.http_port, self.grpc_port = free_ports(2)
         self.log_path = results / "server.log"
+        source = f"--ConnectionStrings:Redis={redis}" if redis else f"--Projection:Directory={projection}"
         args = [
             str(binary),
             f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{self.http_port}",
             f"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{self.grpc_port}",
-            f"--Projection:Directory={projection}",
+            source,
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
         ]
@@ -566,15 +567,30 @@ def command_run(args: argparse.Namespace) -> int:
         f"{summary['apps_with_rollout']} apps with a rollout")
     bodies = work / "bodies"
 
-    # >>> REDIS MODE (not implemented: Redis sync does not exist yet) <<<
-    # A later `--redis` mode publishes each document of work/projection through the publisher
-    # (C# library / `publish <file.json>` CLI) to a redis-server started here, and starts the edge
-    # with its Redis settings instead of --Projection:Directory. Everything below stays the same.
+    # Redis mode (the default of run.sh): a real redis-server started here, the projection published
+    # with the capgo-edge command line, and the edge syncing from Redis. --standalone serves the folder.
+    redis_process, redis_conn = None, None
     if args.redis:
-        raise SystemExit("--redis: Redis projection sync does not exist yet; see the REDIS MODE note in loadtool.py")
+        redis_port = free_ports(1)[0]
+        redis_process = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        redis_conn = f"127.0.0.1:{redis_port}"
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(redis_port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+                break
+            time.sleep(0.05)
+        files = sorted(str(f) for f in (work / "projection").glob("*.json"))
+        log(f"publishing {len(files)} app documents to redis-server :{redis_port} with capgo-edge")
+        started = time.monotonic()
+        published = subprocess.run(["dotnet", args.cli, "publish", *files, "--redis", redis_conn], capture_output=True, text=True)
+        if published.returncode != 0:
+            raise SystemExit(f"capgo-edge publish failed ({published.returncode}): {published.stderr[-2000:]}")
+        log(f"  published in {time.monotonic() - started:.1f}s")
 
-    log(f"starting the edge{' on CPU ' + server_cpu + ' (load generators on CPU ' + load_cpu + ')' if server_cpu else ''}")
-    edge = Edge(Path(args.server), work / "projection", results, server_cpu)
+    log(f"starting the edge{' on CPU ' + server_cpu + ' (load generators on CPU ' + load_cpu + ')' if server_cpu else ''}"
+        f" ({'Redis mode' if redis_conn else 'standalone mode'})")
+    edge = Edge(Path(args.server), work / "projection", results, server_cpu, redis_conn)
     exit_code = 0
     try:
         ready = edge.wait_ready(timeout=120)
@@ -670,6 +686,9 @@ def command_run(args: argparse.Namespace) -> int:
             log(f"done: {results / 'results.md'}")
     finally:
         edge.stop()
+        if redis_process is not None:
+            redis_process.terminate()
+            redis_process.wait()
     return exit_code
 
 
@@ -713,7 +732,8 @@ def build_report(args, mode, duration, reps, summary, probes, http_probe_statuse
         }
 
     return {
-        "mode": args.mode, "seconds_per_scenario": duration, "repetitions": reps,
+        "mode": args.mode, "projection_source": "redis" if args.redis else "folder",
+        "seconds_per_scenario": duration, "repetitions": reps,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "git_commit": args.commit, "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
         "pinning": {"server_cpu": server_cpu, "load_generator_cpu": load_cpu},
@@ -797,7 +817,8 @@ def main() -> int:
     run.add_argument("--duration", type=float, help="override seconds per scenario")
     run.add_argument("--reps", type=int, help="override repetitions")
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
-    run.add_argument("--redis", action="store_true", help="(reserved) publish the projection to Redis instead")
+    run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")
+    run.add_argument("--cli", default="", help="path of capgo-edge.dll (Redis mode)")
 
     args = parser.parse_args()
     if args.command == "generate":

@@ -31,6 +31,17 @@ internal sealed class EventOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A device's check event is sent once per window for the same app, bundle, native version and
+    /// outcome (repeated polls carry nothing new); <c>00:00:00</c> sends every check.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan CheckDedupWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Size of the table that remembers recent check events (16 bytes each).</summary>
+    [Range(1024, 67_108_864)]
+    public int CheckDedupSlots { get; set; } = 262_144;
+
     /// <summary>Delay before the first retry; it doubles on each further one.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);

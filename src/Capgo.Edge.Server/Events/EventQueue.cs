@@ -45,6 +45,8 @@ internal sealed partial class EventQueue
     private long _sequence;
     private long _lastFullWarning = long.MinValue;
     private volatile bool _closed;
+    private readonly CheckEventFilter _checkFilter;
+    private readonly Counter<long> _repeatCounter;
 
     public EventQueue(IOptions<EventOptions> options, EventSink sink, TimeProvider time, IMeterFactory meters, ILogger<EventQueue> logger)
     {
@@ -52,6 +54,7 @@ internal sealed partial class EventQueue
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(meters);
         Capacity = options.Value.QueueCapacity;
+        _checkFilter = new CheckEventFilter(options.Value, time);
         HasControlPlane = sink.ConnectionString is not null;
         _time = time;
         _logger = logger;
@@ -66,6 +69,7 @@ internal sealed partial class EventQueue
         var meter = meters.Create(MeterName);
         _enqueuedCounter = meter.CreateCounter<long>("capgo_edge_events_enqueued", "{event}", "Device events accepted into the queue");
         _droppedCounter = meter.CreateCounter<long>("capgo_edge_events_dropped", "{event}", "Device events that did not reach the control plane, by reason");
+        _repeatCounter = meter.CreateCounter<long>("capgo_edge_events_check_repeats", "{event}", "Check events not sent: the same device, bundle and outcome was reported within Events:CheckDedupWindow");
         _writtenCounter = meter.CreateCounter<long>("capgo_edge_events_written", "{event}", "Device events written to the Redis stream");
         meter.CreateObservableGauge("capgo_edge_events_queued", () => (long)_channel.Reader.Count, "{event}", "Device events waiting in the queue");
     }
@@ -144,6 +148,12 @@ internal sealed partial class EventQueue
     {
         if (decision.Outcome == Outcome.OnPremiseApp)
         {
+            return false;
+        }
+
+        if (!_checkFilter.ShouldSend(check, decision))
+        {
+            _repeatCounter.Add(1);
             return false;
         }
 
