@@ -1,11 +1,13 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Capgo.Edge.Server.Updates;
 
 namespace Capgo.Edge.Server.Plugin;
 
-/// <summary>Reads a whole plugin body under the API's size limit, answering 413 itself when over.</summary>
+/// <summary>Reads a whole plugin body under the API's size limit.</summary>
 internal static class PluginBody
 {
+    /// <summary>Reads a body into a copy, answering 413 itself when over the limit (then null).</summary>
     public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context, int limit)
     {
         if (context.Request.ContentLength > limit)
@@ -14,27 +16,49 @@ internal static class PluginBody
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var (buffer, length) = await ReadPooledAsync(context.Request.BodyReader, limit, context.RequestAborted).ConfigureAwait(false);
+        if (buffer is null)
+        {
+            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(limit)).ConfigureAwait(false);
+            return null;
+        }
+
         try
         {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(limit)).ConfigureAwait(false);
-                    return null;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
+            return buffer.AsSpan(0, length).ToArray();
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
 
-        return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    /// <summary>
+    /// Reads the whole body into an array rented from the shared pool (the caller returns it), or
+    /// returns null when the body exceeds the limit.
+    /// </summary>
+    public static async Task<(byte[]? Buffer, int Length)> ReadPooledAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var data = result.Buffer;
+            if (data.Length > limit)
+            {
+                reader.AdvanceTo(data.End);
+                return (null, 0);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                var length = (int)data.Length;
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                data.CopyTo(buffer);
+                reader.AdvanceTo(data.End);
+                return (buffer, length);
+            }
+
+            reader.AdvanceTo(data.Start, data.End);
+        }
     }
 }

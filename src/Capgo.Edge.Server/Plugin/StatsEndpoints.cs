@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Unicode;
 using Capgo.Edge.Core;
@@ -55,7 +54,7 @@ internal static class StatsEndpoints
         int length;
         try
         {
-            (buffer, length) = await ReadBodyAsync(request.BodyReader, limit, context.RequestAborted).ConfigureAwait(false);
+            (buffer, length) = await PluginBody.ReadPooledAsync(request.BodyReader, limit, context.RequestAborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -264,31 +263,5 @@ internal static class StatsEndpoints
         }
 
         await response.BodyWriter.FlushAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Reads the whole body into a pooled array, or returns null when it exceeds the limit.</summary>
-    private static async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var data = result.Buffer;
-            if (data.Length > limit)
-            {
-                reader.AdvanceTo(data.End);
-                return (null, 0);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                var length = (int)data.Length;
-                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                data.CopyTo(buffer);
-                reader.AdvanceTo(data.End);
-                return (buffer, length);
-            }
-
-            reader.AdvanceTo(data.Start, data.End);
-        }
     }
 }

@@ -84,7 +84,7 @@ internal sealed class PluginJsonGuardMiddleware
         int length;
         try
         {
-            (buffer, length) = await ReadBodyAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
+            (buffer, length) = await Plugin.PluginBody.ReadPooledAsync(request.BodyReader, _limit, context.RequestAborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex)
         {
@@ -197,31 +197,5 @@ internal sealed class PluginJsonGuardMiddleware
         }
 
         return RequestValidator.Validate(raw, out _);
-    }
-
-    /// <summary>Reads the whole body into a pooled array, or returns null when it exceeds the limit.</summary>
-    private static async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var data = result.Buffer;
-            if (data.Length > limit)
-            {
-                reader.AdvanceTo(data.End);
-                return (null, 0);
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                var length = (int)data.Length;
-                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                data.CopyTo(buffer);
-                reader.AdvanceTo(data.End);
-                return (buffer, length);
-            }
-
-            reader.AdvanceTo(data.Start, data.End);
-        }
     }
 }
