@@ -154,7 +154,7 @@ internal static class ExplainEndpoint
             trace[i] = new
             {
                 policy = Policies[i],
-                setting = i == 1 ? decision.Channel?.DisableAutoUpdate.ToString().ToLowerInvariant() : null,
+                setting = i == 1 && decision.Channel is { } channel ? PolicyName(channel.DisableAutoUpdate) : null,
                 result,
                 code = i == blockedAt ? Outcomes.Code(decision.Outcome) : null,
             };
@@ -162,6 +162,16 @@ internal static class ExplainEndpoint
 
         return trace;
     }
+
+    /// <summary>The <c>disable_auto_update</c> value as the app document spells it.</summary>
+    private static string PolicyName(AutoUpdatePolicy policy) => policy switch
+    {
+        AutoUpdatePolicy.None => "none",
+        AutoUpdatePolicy.Major => "major",
+        AutoUpdatePolicy.Minor => "minor",
+        AutoUpdatePolicy.Patch => "patch",
+        _ => "version_number",
+    };
 
     private static bool KeyMatches(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(

@@ -54,7 +54,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
     /// <summary>The update check the same device makes next (no <c>channel</c> field, as the plugin sends it).</summary>
     private async Task<HttpReply> CheckAsync(JsonObject body)
     {
-        var check = body.DeepClone().AsObject().With("channel", null);
+        var check = body.DeepClone().AsObject().WithField("channel", null);
         return await _edge.PostUpdatesAsync(check);
     }
 
@@ -103,7 +103,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
     {
         AssertError(await SetAsync(Body(plugin, NewDevice())), "missing_channel", "Cannot find channel in body");
         AssertError(await SetAsync(Body(plugin, NewDevice(), channel: "")), "missing_channel", "Cannot find channel in body");
-        AssertError(await SetAsync(Body(plugin, NewDevice()).With("channel", 42)), "missing_channel", "Cannot find channel in body");
+        AssertError(await SetAsync(Body(plugin, NewDevice()).WithField("channel", 42)), "missing_channel", "Cannot find channel in body");
     }
 
     [Theory]
@@ -269,7 +269,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
         var noQuery = await _edge.SendAsync(HttpMethod.Delete, Path);
         Assert.Equal("invalid_json_body", (string)PluginReply.AssertNoUpdate(noQuery, HttpStatusCode.BadRequest)["error"]!);
 
-        var missingDevice = await UnsetAsync(Body(OldPlugin, NewDevice()).With("device_id", null));
+        var missingDevice = await UnsetAsync(Body(OldPlugin, NewDevice()).WithField("device_id", null));
         Assert.Equal("missing_device_id", (string)PluginReply.AssertNoUpdate(missingDevice, HttpStatusCode.BadRequest)["error"]!);
 
         var badFlag = await _edge.SendAsync(HttpMethod.Delete, Path + "?" + Query(Body(OldPlugin, NewDevice())).Replace("is_prod=true", "is_prod=maybe", StringComparison.Ordinal));
@@ -345,12 +345,12 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
         { "\"text\"", "invalid_json_body" },
         { "{}", "invalid_json_body" },
         { "null", "invalid_json_body" },
-        { Body(OldPlugin, "x").With("device_id", null).ToJsonString(), "missing_device_id" },
-        { Body(OldPlugin, Guid.Empty.ToString()).With("app_id", null).ToJsonString(), "missing_app_id" },
-        { Body(OldPlugin, Guid.Empty.ToString()).With("version_build", "1.x").ToJsonString(), "semver_error" },
-        { Body(OldPlugin, Guid.Empty.ToString()).With("platform", "windows").ToJsonString(), "invalid_json_body" },
+        { Body(OldPlugin, "x").WithField("device_id", null).ToJsonString(), "missing_device_id" },
+        { Body(OldPlugin, Guid.Empty.ToString()).WithField("app_id", null).ToJsonString(), "missing_app_id" },
+        { Body(OldPlugin, Guid.Empty.ToString()).WithField("version_build", "1.x").ToJsonString(), "semver_error" },
+        { Body(OldPlugin, Guid.Empty.ToString()).WithField("platform", "windows").ToJsonString(), "invalid_json_body" },
         { Body(OldPlugin, "not-a-uuid").ToJsonString(), "invalid_json_body" },
-        { Body(OldPlugin, Guid.Empty.ToString()).With("is_prod", "yes").ToJsonString(), "invalid_json_body" },
+        { Body(OldPlugin, Guid.Empty.ToString()).WithField("is_prod", "yes").ToJsonString(), "invalid_json_body" },
         { Body("banana", Guid.Empty.ToString()).ToJsonString(), "invalid_json_body" },
     };
 

@@ -110,7 +110,7 @@ internal static class PluginApps
         return body;
     }
 
-    public static JsonObject With(this JsonObject body, string field, JsonNode? value)
+    public static JsonObject WithField(this JsonObject body, string field, JsonNode? value)
     {
         if (value is null)
         {
