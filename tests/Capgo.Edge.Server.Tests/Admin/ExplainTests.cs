@@ -136,6 +136,7 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         var explained = await ExplainAsync(body);
         var actual = await _edge.PostUpdatesAsync(body);
         Assert.Equal((int)actual.Status, (int)explained["status"]!);
+        Assert.Null(explained["throttled_retry_after_seconds"]);
         JsonTree.AssertEqual(JsonNode.Parse(actual.Body), explained["reply"]);
         Assert.Equal(actual.Generation, (long?)explained["generation"]);
         return explained;
@@ -439,6 +440,35 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         Assert.Null(explained["app"]);
         Assert.Null(explained["channel"]);
         AssertPolicies(explained, -1, reached: false);
+    }
+
+    [Fact]
+    public async Task A_throttled_app_is_explained_with_the_429_the_device_gets()
+    {
+        using var directory = new TempDirectory();
+        var adminPort = StatsRedisServer.FreePort();
+        await using var edge = await StartEdgeAsync(
+            directory,
+            [Sample()],
+            $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{adminPort}",
+            $"--Admin:ApiKey={ExplainFixture.ApiKey}",
+            $"--Abuse:ThrottledApps:{SampleAppId}=17");
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+        var body = Body(NewPlugin, NewDevice());
+
+        var reply = await ExplainRawAsync(admin, body, ExplainFixture.ApiKey);
+        Assert.True(reply.Status == HttpStatusCode.OK, reply.ToString());
+        var explained = reply.Json();
+        var actual = await edge.PostUpdatesAsync(body);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, actual.Status);
+        Assert.Equal(429, (int)explained["status"]!);
+        Assert.Equal(17, (int)explained["throttled_retry_after_seconds"]!);
+        JsonTree.AssertEqual(JsonNode.Parse(actual.Body), explained["reply"]);
+
+        // The decision the app would get once the throttle is lifted is still shown.
+        Assert.Equal("update_available", (string)explained["outcome"]!);
+        Assert.Equal("public", Source(explained));
     }
 
     [Fact]
