@@ -17,7 +17,6 @@ internal static class AbuseExtensions
         services.AddSingleton<AbuseGuard>();
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
             foreach (var proxy in configuration.GetSection(AbuseOptions.Section + ":TrustedProxies").Get<string[]>() ?? [])
@@ -27,6 +26,9 @@ internal static class AbuseExtensions
                     options.KnownProxies.Add(address);
                 }
             }
+
+            // With no known proxy at all, the middleware trusts every sender: then forward nothing.
+            options.ForwardedHeaders = options.KnownProxies.Count > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
         });
         return services;
     }

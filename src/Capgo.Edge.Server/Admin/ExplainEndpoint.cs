@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Updates;
 using Google.Protobuf;
@@ -40,7 +41,8 @@ internal static class ExplainEndpoint
         return endpoints;
     }
 
-    private static async Task ExplainAsync(HttpContext context, ProjectionStore store, IOptions<AdminOptions> adminOptions, IOptions<HttpApiOptions> httpOptions)
+    private static async Task ExplainAsync(
+        HttpContext context, ProjectionStore store, AbuseGuard abuse, IOptions<AdminOptions> adminOptions, IOptions<HttpApiOptions> httpOptions)
     {
         var admin = adminOptions.Value;
 
@@ -73,12 +75,25 @@ internal static class ExplainEndpoint
         RequestValidator.Validate(raw, out var check);
         var app = store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
-        var reply = ReplyBuilder.Build(decision, check);
+        var reply = JsonDocument.Parse(JsonFormatter.Default.Format(ReplyBuilder.Build(decision, check))).RootElement;
+
+        // A throttled app is answered before the decision (update-check.md §2.1): that is what the device gets.
+        var throttled = abuse.IsThrottled(check.AppId, out var retryAfter);
+        if (throttled)
+        {
+            reply = JsonSerializer.SerializeToElement(new
+            {
+                error = ErrorBody.TooManyRequestsCode,
+                message = ErrorBody.TooManyRequestsMessage,
+                moreInfo = new { retryAfterSeconds = retryAfter },
+            });
+        }
 
         await context.Response.WriteAsJsonAsync(new
         {
-            status = decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK,
-            reply = JsonDocument.Parse(JsonFormatter.Default.Format(reply)).RootElement,
+            status = throttled || decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK,
+            reply,
+            throttled_retry_after_seconds = throttled ? retryAfter : (int?)null,
             outcome = decision.Outcome == Outcome.UpdateAvailable ? "update_available" : Outcomes.Code(decision.Outcome),
             kind = Outcomes.KindName(decision.Kind),
             generation = app?.Generation,
@@ -154,7 +169,7 @@ internal static class ExplainEndpoint
             trace[i] = new
             {
                 policy = Policies[i],
-                setting = i == 1 ? decision.Channel?.DisableAutoUpdate.ToString().ToLowerInvariant() : null,
+                setting = i == 1 && decision.Channel is { } channel ? PolicyName(channel.DisableAutoUpdate) : null,
                 result,
                 code = i == blockedAt ? Outcomes.Code(decision.Outcome) : null,
             };
@@ -162,6 +177,16 @@ internal static class ExplainEndpoint
 
         return trace;
     }
+
+    /// <summary>The <c>disable_auto_update</c> value as the app document spells it.</summary>
+    private static string PolicyName(AutoUpdatePolicy policy) => policy switch
+    {
+        AutoUpdatePolicy.None => "none",
+        AutoUpdatePolicy.Major => "major",
+        AutoUpdatePolicy.Minor => "minor",
+        AutoUpdatePolicy.Patch => "patch",
+        _ => "version_number",
+    };
 
     private static bool KeyMatches(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(

@@ -26,7 +26,8 @@ internal static partial class ChannelSelfEndpoints
         else
         {
             var prefix = configuration["Sync:Prefix"] ?? ControlPlane.RedisLayout.DefaultPrefix;
-            services.AddSingleton<IOverrideWriter>(_ => new RedisOverrideWriter(redis, new ControlPlane.RedisLayout(prefix)));
+            services.AddSingleton<IOverrideWriter>(sp => new RedisOverrideWriter(
+                redis, new ControlPlane.RedisLayout(prefix), sp.GetRequiredService<ILogger<RedisOverrideWriter>>()));
         }
 
         return services;
@@ -94,17 +95,25 @@ internal static partial class ChannelSelfEndpoints
             return;
         }
 
-        // Choosing the platform's public channel is the same as having no override.
-        if (ReferenceEquals(channel, r.App.PublicChannelFor(r.Check.Platform)))
+        try
         {
-            if (r.App.Overrides.TryGet(r.Check.DeviceId, out _))
+            // Choosing the platform's public channel is the same as having no override.
+            if (ReferenceEquals(channel, r.App.PublicChannelFor(r.Check.Platform)))
             {
-                await writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
+                if (r.App.Overrides.TryGet(r.Check.DeviceId, out _))
+                {
+                    await writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await writer.SetAsync(r.App, r.Check.DeviceId, channel.Name).ConfigureAwait(false);
             }
         }
-        else
+        catch (OverrideStoreException)
         {
-            await writer.SetAsync(r.App, r.Check.DeviceId, channel.Name).ConfigureAwait(false);
+            await StoreUnavailableAsync(context).ConfigureAwait(false);
+            return;
         }
 
         await Reply(context, new { status = "ok" }).ConfigureAwait(false);
@@ -163,7 +172,16 @@ internal static partial class ChannelSelfEndpoints
             return;
         }
 
-        await writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
+        try
+        {
+            await writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
+        }
+        catch (OverrideStoreException)
+        {
+            await StoreUnavailableAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         await Reply(context, new { status = "ok" }).ConfigureAwait(false);
     }
 
@@ -356,6 +374,13 @@ internal static partial class ChannelSelfEndpoints
         }).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>The pin could not be stored: 503 in the contract's error shape (the plugin reads it as a failure).</summary>
+    private static Task StoreUnavailableAsync(HttpContext context) =>
+        ErrorBody.WriteAsync(
+            context,
+            StatusCodes.Status503ServiceUnavailable,
+            new RequestError("cannot_override", "Cannot store the channel override right now, retry later", []));
 
     private static Task OnPremiseAsync(HttpContext context)
     {

@@ -28,19 +28,39 @@ internal sealed class LocalOverrideWriter : IOverrideWriter
     }
 }
 
+/// <summary>The pin could not be stored (the control plane's Redis refused it or is unreachable).</summary>
+internal sealed class OverrideStoreException : Exception
+{
+    public OverrideStoreException()
+    {
+    }
+
+    public OverrideStoreException(string message)
+        : base(message)
+    {
+    }
+
+    public OverrideStoreException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>
 /// Redis mode: the pin goes through the publisher path, so every edge applies it. The change is also
 /// applied here at once, so the device reads its own write. Credentials: <c>ConnectionStrings:RedisPublisher</c>
 /// when set (edges' main user is read-only), else <c>ConnectionStrings:Redis</c>.
 /// </summary>
-internal sealed class RedisOverrideWriter : IOverrideWriter, IAsyncDisposable
+internal sealed partial class RedisOverrideWriter : IOverrideWriter, IAsyncDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> _redis;
     private readonly RedisLayout _layout;
+    private readonly ILogger _logger;
 
-    public RedisOverrideWriter(string connectionString, RedisLayout layout)
+    public RedisOverrideWriter(string connectionString, RedisLayout layout, ILogger<RedisOverrideWriter> logger)
     {
         _layout = layout;
+        _logger = logger;
         _redis = new Lazy<Task<ConnectionMultiplexer>>(() =>
         {
             var options = ConfigurationOptions.Parse(connectionString);
@@ -51,15 +71,32 @@ internal sealed class RedisOverrideWriter : IOverrideWriter, IAsyncDisposable
 
     public async Task SetAsync(AppSnapshot app, string deviceId, string channel)
     {
-        await (await PublisherAsync().ConfigureAwait(false)).SetOverrideAsync(app.AppId, deviceId, channel).ConfigureAwait(false);
+        await StoreAsync(app.AppId, p => p.SetOverrideAsync(app.AppId, deviceId, channel)).ConfigureAwait(false);
         app.Overrides.Set(deviceId, channel);
     }
 
     public async Task RemoveAsync(AppSnapshot app, string deviceId)
     {
-        await (await PublisherAsync().ConfigureAwait(false)).RemoveOverrideAsync(app.AppId, deviceId).ConfigureAwait(false);
+        await StoreAsync(app.AppId, p => p.RemoveOverrideAsync(app.AppId, deviceId)).ConfigureAwait(false);
         app.Overrides.Remove(deviceId);
     }
+
+    /// <summary>Runs one change; a Redis failure (refused, unreachable, too slow) becomes <see cref="OverrideStoreException"/>.</summary>
+    private async Task StoreAsync(string appId, Func<ProjectionPublisher, Task<long>> change)
+    {
+        try
+        {
+            await change(await PublisherAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or PublishException)
+        {
+            LogStoreFailed(_logger, appId, ex);
+            throw new OverrideStoreException("The device override could not be stored", ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Could not store a /channel_self override of {AppId} through the publisher path")]
+    private static partial void LogStoreFailed(ILogger logger, string appId, Exception exception);
 
     private async Task<ProjectionPublisher> PublisherAsync() => new(await _redis.Value.ConfigureAwait(false), _layout);
 
