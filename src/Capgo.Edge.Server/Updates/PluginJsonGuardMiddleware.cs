@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Observability;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -19,15 +21,21 @@ internal sealed class PluginJsonGuardMiddleware
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
+    private const string Transport = "json";
+    private const string Rejected = "rejected";
+    private const string PayloadTooLarge = "payload_too_large";
+
     private readonly RequestDelegate _next;
     private readonly int _limit;
     private readonly AbuseGuard _abuse;
+    private readonly EdgeMetrics _metrics;
 
-    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options, AbuseGuard abuse)
+    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options, AbuseGuard abuse, EdgeMetrics metrics)
     {
         _next = next;
         _limit = options.Value.MaxRequestBodyBytes;
         _abuse = abuse;
+        _metrics = metrics;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -59,6 +67,8 @@ internal sealed class PluginJsonGuardMiddleware
 
     private async Task GuardAsync(HttpContext context)
     {
+        // Checks the guard answers itself (400, 413, throttled 429) count like the handler's.
+        var started = Stopwatch.GetTimestamp();
         var request = context.Request;
 
         // The API's limit, not the server-wide one, decides: HttpApi:MaxRequestBodyBytes may be set
@@ -76,6 +86,7 @@ internal sealed class PluginJsonGuardMiddleware
                 await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
             }
 
+            _metrics.CheckAnswered(Transport, Rejected, PayloadTooLarge, started);
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
@@ -91,6 +102,7 @@ internal sealed class PluginJsonGuardMiddleware
             // Kestrel refused the body while decoding it: a chunked body that went past the server's
             // own limit between two reads (413), or a malformed chunked encoding. Still the contract's shape.
             var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorBody.TooLarge(_limit) : RequestError.InvalidJson;
+            _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
             await RefuseUnreadBodyAsync(context, ex.StatusCode, error).ConfigureAwait(false);
             return;
         }
@@ -98,6 +110,7 @@ internal sealed class PluginJsonGuardMiddleware
         if (buffer is null)
         {
             await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
+            _metrics.CheckAnswered(Transport, Rejected, PayloadTooLarge, started);
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
@@ -109,6 +122,7 @@ internal sealed class PluginJsonGuardMiddleware
             // A throttled app is answered before validation (update-check.md §2.1).
             if (status == UpdateRequestJson.ReadStatus.Ok && _abuse.IsThrottled(raw.AppId, out var retryAfter))
             {
+                _metrics.CheckAnswered(Transport, Rejected, ErrorBody.TooManyRequestsCode, started);
                 await ErrorBody.WriteTooManyRequestsAsync(context, retryAfter).ConfigureAwait(false);
                 return;
             }
@@ -116,6 +130,7 @@ internal sealed class PluginJsonGuardMiddleware
             var error = Check(status, raw);
             if (error is not null)
             {
+                _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
                 await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
                 return;
             }
