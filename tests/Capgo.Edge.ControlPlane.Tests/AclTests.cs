@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.ControlPlane.Tests;
 

@@ -4,6 +4,7 @@ using Capgo.Edge.Core;
 using Capgo.Edge.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.ControlPlane.Tests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.ControlPlane.Tests;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Hosting;
 using Capgo.Edge.Server.Tests.Infrastructure;
-using Capgo.Edge.Server.Tests.Stats;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -129,7 +129,7 @@ public sealed class AbuseTests
         using var directory = new TempDirectory();
         await using var app = EdgeHost.Build(
         [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             $"--Projection:Directory={directory.Path}",
             "--Logging:LogLevel:Default=None",
             setting,

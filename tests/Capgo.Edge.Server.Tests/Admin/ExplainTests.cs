@@ -4,7 +4,7 @@ using Capgo.Edge.Core;
 using Capgo.Edge.Server.Hosting;
 using Capgo.Edge.Server.Tests.ChannelSelf;
 using Capgo.Edge.Server.Tests.Infrastructure;
-using Capgo.Edge.Server.Tests.Stats;
+using Capgo.Edge.Tests.Support;
 using Microsoft.Extensions.Options;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
 
@@ -24,7 +24,7 @@ public sealed class ExplainFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var adminPort = StatsRedisServer.FreePort();
+        var adminPort = RedisServer.FreePort();
         _edge = await StartEdgeAsync(
             _directory,
             [Sample(), ExplainTests.ExplainApp()],
@@ -213,8 +213,8 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         using var directory = new TempDirectory();
         List<string> args =
         [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
-            $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             $"--Projection:Directory={directory.Path}",
             "--Logging:LogLevel:Default=None",
         ];
@@ -235,7 +235,7 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         await using var edge = await StartEdgeAsync(
             directory,
             [Sample()],
-            $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             "--Admin:ApiKey=sixteen-chars!!!");
         Assert.Equal(HttpStatusCode.OK, (await edge.PostUpdatesAsync(Body(NewPlugin, NewDevice()))).Status);
     }
@@ -446,7 +446,7 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
     public async Task A_throttled_app_is_explained_with_the_429_the_device_gets()
     {
         using var directory = new TempDirectory();
-        var adminPort = StatsRedisServer.FreePort();
+        var adminPort = RedisServer.FreePort();
         await using var edge = await StartEdgeAsync(
             directory,
             [Sample()],

@@ -5,6 +5,7 @@ using Capgo.Edge.ControlPlane;
 using Capgo.Edge.Server.Tests.Stats;
 using StackExchange.Redis;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.ChannelSelf;
 
@@ -18,12 +19,12 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
     private const string EdgePassword = "edge-secret-for-tests";
     private const string PublisherPassword = "publisher-secret-for-tests";
 
-    private StatsRedisServer _redis = null!;
+    private RedisServer _redis = null!;
     private ConnectionMultiplexer _mux = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await StatsRedisServer.StartAsync();
+        _redis = await RedisServer.StartAsync();
         _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
 
         // The users of docs/redis-acl.md.

@@ -2,6 +2,7 @@ using Capgo.Edge.Core;
 using Capgo.Edge.Server.Hosting;
 using Microsoft.Extensions.Options;
 using static Capgo.Edge.Server.Tests.Stats.StatsBodies;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.Stats;
 
@@ -65,8 +66,8 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
     {
         var app = EdgeHost.Build(
         [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{StatsRedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             "--Logging:LogLevel:Default=None",
             option,
         ]);

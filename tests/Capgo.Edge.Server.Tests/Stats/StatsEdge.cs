@@ -9,6 +9,7 @@ using Capgo.Edge.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.Stats;
 
@@ -43,8 +44,8 @@ public sealed class StatsEdge : IAsyncDisposable
 
     private static async Task<StatsEdge> StartAsync(string[] args, params string[] waitForApps)
     {
-        var httpPort = StatsRedisServer.FreePort();
-        var grpcPort = StatsRedisServer.FreePort();
+        var httpPort = RedisServer.FreePort();
+        var grpcPort = RedisServer.FreePort();
         var app = EdgeHost.Build(
         [
             $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",

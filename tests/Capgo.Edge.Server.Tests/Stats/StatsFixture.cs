@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StackExchange.Redis;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.Stats;
 
@@ -8,13 +9,13 @@ public sealed class StatsFixture : IAsyncLifetime
 {
     public const string StreamKey = "capgo:edge:events";
 
-    public StatsRedisServer Redis { get; private set; } = null!;
+    public RedisServer Redis { get; private set; } = null!;
     public StatsEdge Edge { get; private set; } = null!;
     public ConnectionMultiplexer Mux { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Redis = await StatsRedisServer.StartAsync();
+        Redis = await RedisServer.StartAsync();
         await StatsEdge.PublishSamplesAsync(Redis.ConnectionString);
         Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         Edge = await StatsEdge.StartRedisAsync(Redis.ConnectionString);

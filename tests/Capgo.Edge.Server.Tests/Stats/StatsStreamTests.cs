@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Events;
 using StackExchange.Redis;
 using static Capgo.Edge.Server.Tests.Stats.StatsBodies;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.Stats;
 
@@ -151,7 +152,7 @@ public sealed class StatsDeliveryTests
     [Fact]
     public async Task With_Redis_down_stats_still_answer_and_the_drops_are_counted()
     {
-        await using var redis = await StatsRedisServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
         await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
         await using var edge = await StatsEdge.StartRedisAsync(
             redis.ConnectionString,
@@ -229,7 +230,7 @@ public sealed class StatsDeliveryTests
     [Fact]
     public async Task Queued_events_are_flushed_on_shutdown()
     {
-        await using var redis = await StatsRedisServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
         await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString, "--Events:BatchSize=1");
@@ -261,7 +262,7 @@ public sealed class StatsDeliveryTests
     [Fact]
     public async Task The_stream_is_capped_at_an_approximate_max_length()
     {
-        await using var redis = await StatsRedisServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
         await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         await using var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString, "--Events:MaxStreamLength=1000");

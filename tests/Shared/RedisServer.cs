@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Tests.Support;
 
 /// <summary>
 /// A real redis-server on a free port, without persistence (a restart comes back empty). It fails
