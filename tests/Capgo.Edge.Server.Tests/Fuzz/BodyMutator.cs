@@ -22,6 +22,12 @@ internal sealed class BodyMutator(int seed, IReadOnlyList<string> fields)
         "\ud83d\ude00", "é", "ä½ å¥½",
     ];
 
+    /// <summary>
+    /// Bodies stay under about 2 MiB: twice Kestrel's limit is hostile enough, and bigger ones only fill
+    /// the shared array pool of the test process with buffers of hundreds of MiB.
+    /// </summary>
+    public const int MaxBodyBytes = 2 * 1024 * 1024;
+
     private readonly Random _random = new(seed);
     private readonly IReadOnlyList<string> _fields = fields;
 
@@ -43,7 +49,7 @@ internal sealed class BodyMutator(int seed, IReadOnlyList<string> fields)
             };
         }
 
-        return current;
+        return current.Length <= MaxBodyBytes ? current : current[..MaxBodyBytes];
     }
 
     private byte[] Structural(byte[] body)
@@ -100,7 +106,7 @@ internal sealed class BodyMutator(int seed, IReadOnlyList<string> fields)
                 root = _random.Next(3) switch
                 {
                     0 => new JsonArray(root!.DeepClone()),
-                    1 => new JsonArray(Enumerable.Range(0, _random.Next(0, 300)).Select(_ => (JsonNode?)target.DeepClone()).ToArray()),
+                    1 => new JsonArray(Enumerable.Range(0, Copies(target)).Select(_ => (JsonNode?)target.DeepClone()).ToArray()),
                     _ => new JsonArray(root!.DeepClone(), RandomValue(2), target.DeepClone()),
                 };
                 break;
@@ -117,6 +123,10 @@ internal sealed class BodyMutator(int seed, IReadOnlyList<string> fields)
 
         return Encoding.UTF8.GetBytes(root!.ToJsonString());
     }
+
+    /// <summary>Up to 300 copies, but at most about <see cref="MaxBodyBytes"/> of them in all.</summary>
+    private int Copies(JsonObject target) =>
+        Math.Min(_random.Next(0, 300), Math.Max(1, MaxBodyBytes / Math.Max(1, Encoding.UTF8.GetByteCount(target.ToJsonString()))));
 
     private byte[] Bytes(byte[] body)
     {

@@ -103,7 +103,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(smallEnd - smallWarm < HeapBoundBytes, $"small-object heap grew from {smallWarm:N0} to {smallEnd:N0} bytes");
         // The whole heap (GC.GetTotalMemory) is reported, not bounded: its large-object part holds the
         // big pooled buffers (ArrayPool<byte>.Shared) of the mutator's huge bodies and of the edge, in
-        // one process, and keeps growing slowly as rarer sizes appear (docs/reliability.md).
+        // one process, and grows with the campaign as rarer sizes are rented (docs/reliability.md).
 
         // The edge still answers the real body after the campaign.
         var (status, _, json) = await edge.PostBytesAsync(Vectors.Bytes(Vectors.AndroidRequest), "/updates");
