@@ -36,6 +36,13 @@ public sealed class FuzzTests(ITestOutputHelper output)
     /// </summary>
     private const long HeapBoundBytes = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// Growth allowed of the whole GC heap (GC.GetTotalMemory after a forced GC), large-object heap
+    /// included: big pooled buffers (ArrayPool&lt;byte&gt;.Shared) of the over-limit bodies, rented by the
+    /// edge and by the mutator in this one process, stay in the pool (measured +27 to +46 MiB).
+    /// </summary>
+    private const long TotalHeapBoundBytes = 96L * 1024 * 1024;
+
 
     private static readonly (HttpMethod Method, string Path)[] Endpoints =
     [
@@ -101,9 +108,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.Equal(total, results.Sent);
         Assert.True(results.Failures.IsEmpty, "contract violations:\n" + string.Join("\n", results.Failures.Take(20)));
         Assert.True(smallEnd - smallWarm < HeapBoundBytes, $"small-object heap grew from {smallWarm:N0} to {smallEnd:N0} bytes");
-        // The whole heap (GC.GetTotalMemory) is reported, not bounded: its large-object part holds the
-        // big pooled buffers (ArrayPool<byte>.Shared) of the mutator's huge bodies and of the edge, in
-        // one process, and grows with the campaign as rarer sizes are rented (docs/reliability.md).
+        Assert.True(heapEnd - heapWarm < TotalHeapBoundBytes, $"GC heap grew from {heapWarm:N0} to {heapEnd:N0} bytes");
 
         // The edge still answers the real body after the campaign.
         var (status, _, json) = await edge.PostBytesAsync(Vectors.Bytes(Vectors.AndroidRequest), "/updates");
@@ -332,7 +337,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
             sb.AppendLine(CultureInfo.InvariantCulture, $"  last full GC: heap {info.HeapSizeBytes / 1048576.0:F1} MiB, fragmented {info.FragmentedBytes / 1048576.0:F1} MiB, LOH {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F1} MiB, gen2 {info.GenerationInfo[2].SizeAfterBytes / 1048576.0:F1} MiB");
             sb.AppendLine(CultureInfo.InvariantCulture, $"  small-object heap (gen0-2 live) after forced GC: warm-up {warm.Small / 1048576.0:F1} MiB, end {end.Small / 1048576.0:F1} MiB, delta {(end.Small - warm.Small) / 1048576.0:+0.0;-0.0} MiB (bound {HeapBoundBytes / 1048576} MiB)");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  GC heap (GetTotalMemory) after forced GC: warm-up {warm.Total / 1048576.0:F1} MiB, end {end.Total / 1048576.0:F1} MiB, delta {(end.Total - warm.Total) / 1048576.0:+0.0;-0.0} MiB (reported, not bounded)");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  GC heap (GetTotalMemory) after forced GC: warm-up {warm.Total / 1048576.0:F1} MiB, end {end.Total / 1048576.0:F1} MiB, delta {(end.Total - warm.Total) / 1048576.0:+0.0;-0.0} MiB (bound {TotalHeapBoundBytes / 1048576} MiB)");
             return sb.ToString();
         }
     }
