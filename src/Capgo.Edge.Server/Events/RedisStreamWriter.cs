@@ -169,7 +169,7 @@ internal sealed partial class RedisStreamWriter : BackgroundService
                         maxLength: _options.MaxStreamLength,
                         useApproximateMaxLength: true);
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
                     tasks[i] = Task.FromException<RedisValue>(ex);
                 }

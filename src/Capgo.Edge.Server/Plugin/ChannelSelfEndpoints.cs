@@ -272,8 +272,20 @@ internal static partial class ChannelSelfEndpoints
                 return null;
         }
 
+        string? channel;
+        try
+        {
+            channel = ReadChannel(body.Span);
+        }
+        catch (InvalidOperationException)
+        {
+            // A "channel" that is no text (a lone surrogate escape): not a body we can read.
+            await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson).ConfigureAwait(false);
+            return null;
+        }
+
         var resolved = await ValidateAsync(context, store, raw).ConfigureAwait(false);
-        return resolved is { } r ? r with { Channel = ReadChannel(body.Span) } : null;
+        return resolved is { } r ? r with { Channel = channel } : null;
     }
 
     private static async Task<ChannelSelfRequest?> ValidateAsync(HttpContext context, ProjectionStore store, RawUpdateCheck raw)

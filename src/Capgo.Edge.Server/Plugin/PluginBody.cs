@@ -49,7 +49,15 @@ internal static class PluginBody
                 return (null, 0);
             }
 
-            if (result.IsCompleted || result.IsCanceled)
+            if (result.IsCanceled && !result.IsCompleted)
+            {
+                // Kestrel cancels pending reads to wake connections at shutdown; the body is still
+                // arriving, so keep reading rather than take what came so far for the whole body.
+                reader.AdvanceTo(data.Start, data.End);
+                continue;
+            }
+
+            if (result.IsCompleted)
             {
                 var length = (int)data.Length;
                 var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));

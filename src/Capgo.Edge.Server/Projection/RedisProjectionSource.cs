@@ -140,7 +140,7 @@ internal sealed partial class RedisProjectionSource : BackgroundService
                 }).ConfigureAwait(false);
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 MarkProblem("Redis unreachable: " + ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _time, stoppingToken).ConfigureAwait(false);
@@ -186,7 +186,7 @@ internal sealed partial class RedisProjectionSource : BackgroundService
                     break;
             }
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // The periodic reconcile retries whatever failed here.
             MarkProblem("Redis error: " + ex.Message);
@@ -291,7 +291,7 @@ internal sealed partial class RedisProjectionSource : BackgroundService
                 LogReconciled(_logger, reloaded);
             }
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             MarkProblem(_store.IsLoaded
                 ? "Redis unreachable; serving the last projection held: " + ex.Message
