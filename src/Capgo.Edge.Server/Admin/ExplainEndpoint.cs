@@ -65,14 +65,13 @@ internal static class ExplainEndpoint
             return;
         }
 
-        if (PluginJsonGuardMiddleware.Check(body.Span) is { } invalid)
+        // The same checks, in the same order, as the guard of /updates; read and validated once.
+        if (PluginJsonGuardMiddleware.Check(body.Span, out var check) is { } invalid)
         {
             await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
             return;
         }
 
-        UpdateRequestJson.Read(body.Span, out var raw);
-        RequestValidator.Validate(raw, out var check);
         var app = store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
         var reply = JsonDocument.Parse(JsonFormatter.Default.Format(ReplyBuilder.Build(decision, check))).RootElement;

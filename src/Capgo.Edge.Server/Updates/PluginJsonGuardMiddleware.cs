@@ -127,7 +127,7 @@ internal sealed class PluginJsonGuardMiddleware
                 return;
             }
 
-            var error = Check(status, raw);
+            var error = Check(status, raw, out _);
             if (error is not null)
             {
                 _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
@@ -199,10 +199,12 @@ internal sealed class PluginJsonGuardMiddleware
     }
 
     /// <summary>The contract's checks, in order: syntax, shape, then the field rules.</summary>
-    internal static RequestError? Check(ReadOnlySpan<byte> body) => Check(UpdateRequestJson.Read(body, out var raw), raw);
+    internal static RequestError? Check(ReadOnlySpan<byte> body, out UpdateCheck check) =>
+        Check(UpdateRequestJson.Read(body, out var raw), raw, out check);
 
-    private static RequestError? Check(UpdateRequestJson.ReadStatus status, in RawUpdateCheck raw)
+    private static RequestError? Check(UpdateRequestJson.ReadStatus status, in RawUpdateCheck raw, out UpdateCheck check)
     {
+        check = default;
         switch (status)
         {
             case UpdateRequestJson.ReadStatus.NotJson:
@@ -211,6 +213,6 @@ internal sealed class PluginJsonGuardMiddleware
                 return ErrorBody.NotAnObject;
         }
 
-        return RequestValidator.Validate(raw, out _);
+        return RequestValidator.Validate(raw, out check);
     }
 }
