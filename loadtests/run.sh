@@ -4,6 +4,7 @@
 # same-run baseline on both transports. See loadtests/README.md.
 #
 #   loadtests/run.sh [--smoke|--short|--full] [--standalone] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
+#                    [--edge-arg --Key=Value]...   (configuration passed to the edge, e.g. --HttpApi:ServeChecksDirectly=false)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,11 +25,12 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1 ;;
     --duration) extra+=(--duration "$2"); shift ;;
     --reps) extra+=(--reps "$2"); shift ;;
+    --edge-arg) extra+=("--edge-arg=$2"); shift ;;
     # Redis mode is the default (a redis-server started here, the projection published with capgo-edge);
     # --standalone serves the generated folder instead.
     --redis) redis=1 ;;
     --standalone) redis=0 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift

@@ -95,11 +95,10 @@ public sealed class BenchData
         var services = new ServiceCollection().AddLogging();
         Capgo.Edge.Server.Events.EventsServiceCollectionExtensions.AddEdgeEvents(services, configuration);
         var provider = services.BuildServiceProvider();
-        return new Capgo.Edge.Server.Updates.UpdateServiceImpl(
-            store,
-            new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System),
-            new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System),
-            provider.GetRequiredService<Capgo.Edge.Server.Events.EventQueue>());
+        var abuse = new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System);
+        var metrics = new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System);
+        var evaluator = new Capgo.Edge.Server.Updates.CheckEvaluator(store, abuse, metrics, provider.GetRequiredService<Capgo.Edge.Server.Events.EventQueue>());
+        return new Capgo.Edge.Server.Updates.UpdateServiceImpl(evaluator, abuse, metrics);
     }
 
     public ProjectionStore CreateStore()

@@ -15,12 +15,16 @@ namespace Capgo.Edge.Benchmarks;
 /// routing, the plugin JSON guard, gRPC framing and JSON transcoding, the handler and the reply
 /// writer. The host is composed exactly as <c>EdgeHost.Build</c> does, with the in-memory server in
 /// place of Kestrel. Echo on each transport is the baseline for that transport's check.
+/// <c>Json_Updates_Offer_Transcoded</c> runs a second host with <c>HttpApi:ServeChecksDirectly=false</c>:
+/// the same check through gRPC JSON transcoding, as the edge answered before the direct path.
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineBenchmarks
 {
     private WebApplication _app = null!;
     private InMemoryServer _server = null!;
+    private WebApplication _transcodedApp = null!;
+    private InMemoryServer _transcodedServer = null!;
     private string _directory = null!;
     private byte[] _grpcCheck = null!;
     private byte[] _grpcEcho = null!;
@@ -34,21 +38,8 @@ public class PipelineBenchmarks
         _directory = Directory.CreateTempSubdirectory("capgo-edge-bench-").FullName;
         File.WriteAllBytes(Path.Combine(_directory, "com.demo.app.json"), BenchData.BuildDocument());
 
-        _app = EdgeHost.Build(
-            [$"--Projection:Directory={_directory}", "--Projection:PollInterval=01:00:00"],
-            static builder =>
-            {
-                builder.Logging.ClearProviders();
-                builder.Services.AddSingleton<IServer, InMemoryServer>();
-            });
-        _app.StartAsync().GetAwaiter().GetResult();
-        _server = (InMemoryServer)_app.Services.GetRequiredService<IServer>();
-
-        var store = _app.Services.GetRequiredService<Core.ProjectionStore>();
-        for (var i = 0; i < 200 && !store.IsLoaded; i++)
-        {
-            Thread.Sleep(50);
-        }
+        (_app, _server) = Start(_directory);
+        (_transcodedApp, _transcodedServer) = Start(_directory, "--HttpApi:ServeChecksDirectly=false");
 
         _grpcCheck = Frame(data.AndroidRequestBytes);
         var echo = new EchoRequest { Payload = new string('x', data.AndroidRequestBytes.Length - 3) };
@@ -65,6 +56,9 @@ public class PipelineBenchmarks
         var json = Send(_jsonCheck, "/updates", "application/json", http2: false);
         Expect(json.StatusCode == 200 && Encoding.UTF8.GetString(json.Body).Contains("\"version\":\"1.6.0-beta.1\"", StringComparison.Ordinal),
             "JSON check: " + json.StatusCode + " " + Encoding.UTF8.GetString(json.Body));
+        var transcoded = _transcodedServer.SendAsync("/updates", "application/json", _jsonCheck, http2: false).GetAwaiter().GetResult();
+        Expect(transcoded.StatusCode == 200 && transcoded.Body.AsSpan().SequenceEqual(json.Body),
+            "transcoded JSON check differs: " + transcoded.StatusCode + " " + Encoding.UTF8.GetString(transcoded.Body));
         var jsonEcho = Send(_jsonEcho, "/echo", "application/json", http2: false);
         Expect(jsonEcho.StatusCode == 200 && jsonEcho.Body.Length > _jsonCheck.Length - 14, "JSON echo: " + jsonEcho.StatusCode);
     }
@@ -72,8 +66,12 @@ public class PipelineBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _app.StopAsync().GetAwaiter().GetResult();
-        ((IDisposable)_app).Dispose();
+        foreach (var app in new[] { _app, _transcodedApp })
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+            ((IDisposable)app).Dispose();
+        }
+
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -92,6 +90,30 @@ public class PipelineBenchmarks
     [Benchmark]
     public Task<InMemoryResponse> Json_Updates_Offer() =>
         _server.SendAsync("/updates", "application/json", _jsonCheck, http2: false);
+
+    [Benchmark]
+    public Task<InMemoryResponse> Json_Updates_Offer_Transcoded() =>
+        _transcodedServer.SendAsync("/updates", "application/json", _jsonCheck, http2: false);
+
+    private static (WebApplication App, InMemoryServer Server) Start(string directory, params string[] extra)
+    {
+        var app = EdgeHost.Build(
+            [$"--Projection:Directory={directory}", "--Projection:PollInterval=01:00:00", .. extra],
+            static builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Services.AddSingleton<IServer, InMemoryServer>();
+            });
+        app.StartAsync().GetAwaiter().GetResult();
+
+        var store = app.Services.GetRequiredService<Core.ProjectionStore>();
+        for (var i = 0; i < 200 && !store.IsLoaded; i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        return (app, (InMemoryServer)app.Services.GetRequiredService<IServer>());
+    }
 
     private InMemoryResponse Send(byte[] body, string path, string contentType, bool http2) =>
         _server.SendAsync(path, contentType, body, http2).GetAwaiter().GetResult();

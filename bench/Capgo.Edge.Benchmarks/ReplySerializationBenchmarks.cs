@@ -13,9 +13,11 @@ namespace Capgo.Edge.Benchmarks;
 /// JSON uses Google.Protobuf's <see cref="JsonFormatter"/> as a proxy for the transcoder's writer.
 /// </summary>
 [MemoryDiagnoser]
-public class ReplySerializationBenchmarks
+public class ReplySerializationBenchmarks : IDisposable
 {
     private UpdateReply _offer = null!;
+    private readonly System.Buffers.ArrayBufferWriter<byte> _jsonBuffer = new(1024);
+    private System.Text.Json.Utf8JsonWriter _jsonWriter = null!;
     private UpdateReply _blockedReply = null!;
     private UpdateDecision _blocked;
     private UpdateCheck _blockedCheck;
@@ -33,6 +35,7 @@ public class ReplySerializationBenchmarks
         _blockedCheck = data.Blocked;
         _offerCheck = data.Offer;
         _offerDecision = data.OfferDecision;
+        _jsonWriter = new System.Text.Json.Utf8JsonWriter(_jsonBuffer);
         _blocked = UpdateDecider.Decide(data.Snapshot, _blockedCheck);
         _blockedReply = ReplyBuilder.Build(_blocked, _blockedCheck);
         _buffer = new ArrayBufferWriter<byte>(4096);
@@ -73,6 +76,29 @@ public class ReplySerializationBenchmarks
     public UpdateReply Offer_FromCache() => ReplyBuilder.Build(_offerDecision, _offerCheck);
 
     /// <summary>A blocked reply is built per request.</summary>
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _jsonWriter?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The UTF-8 JSON bytes <c>POST /updates</c> writes for the offer (serialised once per bundle variant).</summary>
+    [Benchmark]
+    public byte[] Offer_Json_FromCache() =>
+        JsonReplies.Offer(_offerDecision.Bundle!, _offerDecision.IncludeManifest, _offerDecision.IncludeMetadata);
+
+    /// <summary>A reply that carries request values, written with the direct path's JSON writer.</summary>
+    [Benchmark]
+    public int Blocked_Json_Direct()
+    {
+        _jsonBuffer.ResetWrittenCount();
+        _jsonWriter.Reset(_jsonBuffer);
+        JsonReplies.Write(_jsonWriter, ReplyBuilder.Build(_blocked, _blockedCheck));
+        _jsonWriter.Flush();
+        return _jsonBuffer.WrittenCount;
+    }
+
     [Benchmark]
     public UpdateReply Blocked_Build() => ReplyBuilder.Build(_blocked, _blockedCheck);
 

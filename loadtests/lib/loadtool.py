@@ -393,7 +393,8 @@ def pinned(cpu: str | None, command: list[str]) -> list[str]:
 class Edge:
     """The server process: started here, stopped here, by its own pid."""
 
-    def __init__(self, binary: Path, projection: Path, results: Path, cpu: str | None, redis: str | None = None):
+    def __init__(self, binary: Path, projection: Path, results: Path, cpu: str | None, redis: str | None = None,
+                 extra_args: list[str] | None = None):
         self.http_port, self.grpc_port = free_ports(2)
         self.log_path = results / "server.log"
         source = f"--ConnectionStrings:Redis={redis}" if redis else f"--Projection:Directory={projection}"
@@ -404,6 +405,7 @@ class Edge:
             source,
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+            *(extra_args or []),
         ]
         self._log = open(self.log_path, "wb")
         env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", ASPNETCORE_ENVIRONMENT="Production")
@@ -590,7 +592,7 @@ def command_run(args: argparse.Namespace) -> int:
 
     log(f"starting the edge{' on CPU ' + server_cpu + ' (load generators on CPU ' + load_cpu + ')' if server_cpu else ''}"
         f" ({'Redis mode' if redis_conn else 'standalone mode'})")
-    edge = Edge(Path(args.server), work / "projection", results, server_cpu, redis_conn)
+    edge = Edge(Path(args.server), work / "projection", results, server_cpu, redis_conn, args.edge_arg)
     exit_code = 0
     try:
         ready = edge.wait_ready(timeout=120)
@@ -735,7 +737,7 @@ def build_report(args, mode, duration, reps, summary, probes, http_probe_statuse
         "mode": args.mode, "projection_source": "redis" if args.redis else "folder",
         "seconds_per_scenario": duration, "repetitions": reps,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git_commit": args.commit, "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
+        "git_commit": args.commit, "edge_args": args.edge_arg, "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
         "pinning": {"server_cpu": server_cpu, "load_generator_cpu": load_cpu},
         "concurrency": {
             "grpc": f"{GRPC_PROCESSES} h2load × {GRPC_CONNECTIONS} connections × {GRPC_STREAMS} streams",
@@ -760,6 +762,7 @@ def render_markdown(report: dict) -> str:
         f"- commit `{report['git_commit']}`; {report['machine']['cpus']} CPUs; "
         f"server pinned to CPU {report['pinning']['server_cpu']}, load generators to CPU {report['pinning']['load_generator_cpu']}"
         if report["pinning"]["server_cpu"] else f"- commit `{report['git_commit']}`; {report['machine']['cpus']} CPUs; no CPU pinning",
+        f"- edge configuration added: {' '.join(report['edge_args']) or 'none (defaults)'}",
         f"- projection: {p['apps']} apps ({p['active_apps']} active) × {p['channels_per_app']} channels, "
         f"{p['device_overrides']} device overrides, {p['apps_with_rollout']} apps with a rollout, "
         f"{p['projection_bytes'] / 1e6:.1f} MB of JSON; edge ready in {report['ready_seconds']:.1f}s",
@@ -819,6 +822,8 @@ def main() -> int:
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
     run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")
     run.add_argument("--cli", default="", help="path of capgo-edge.dll (Redis mode)")
+    run.add_argument("--edge-arg", action="append", default=[],
+                     help="extra configuration for the edge, e.g. --HttpApi:ServeChecksDirectly=false (repeatable)")
 
     args = parser.parse_args()
     if args.command == "generate":

@@ -11,8 +11,12 @@ namespace Capgo.Edge.Server.Updates;
 
 /// <summary>
 /// Stands in front of the transcoded <c>POST /updates</c>: enforces the body limit (413), and answers
-/// every body the contract rejects with its own error shape and order (update-check.md §1), so the
-/// transcoder only ever sees bodies it can bind. Valid bodies continue from an in-memory copy.
+/// every body the contract rejects with its own error shape and order (update-check.md §1). Valid
+/// bodies are answered here too, from this one parse, with the reply bytes the transcoder would write
+/// (<see cref="JsonReplies"/>): binding the same body a second time through transcoding and
+/// serialising the reply by reflection cost more than the whole check (docs/performance.md).
+/// With <c>HttpApi:ServeChecksDirectly=false</c> valid bodies continue to the transcoder instead,
+/// from an in-memory copy.
 /// </summary>
 internal sealed class PluginJsonGuardMiddleware
 {
@@ -27,15 +31,19 @@ internal sealed class PluginJsonGuardMiddleware
 
     private readonly RequestDelegate _next;
     private readonly int _limit;
+    private readonly bool _direct;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
+    private readonly CheckEvaluator _evaluator;
 
-    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options, AbuseGuard abuse, EdgeMetrics metrics)
+    public PluginJsonGuardMiddleware(RequestDelegate next, IOptions<HttpApiOptions> options, AbuseGuard abuse, EdgeMetrics metrics, CheckEvaluator evaluator)
     {
         _next = next;
         _limit = options.Value.MaxRequestBodyBytes;
+        _direct = options.Value.ServeChecksDirectly;
         _abuse = abuse;
         _metrics = metrics;
+        _evaluator = evaluator;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -127,11 +135,17 @@ internal sealed class PluginJsonGuardMiddleware
                 return;
             }
 
-            var error = Check(status, raw, out _);
+            var error = Check(status, raw, out var check);
             if (error is not null)
             {
                 _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
                 await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
+                return;
+            }
+
+            if (_direct)
+            {
+                await AnswerAsync(context, raw, check, started).ConfigureAwait(false);
                 return;
             }
 
@@ -144,6 +158,26 @@ internal sealed class PluginJsonGuardMiddleware
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>What the transcoded handler would answer over JSON, from the guard's own parse.</summary>
+    private ValueTask<FlushResult> AnswerAsync(HttpContext context, in RawUpdateCheck raw, in UpdateCheck check, long started)
+    {
+        var response = context.Response;
+        if (!_evaluator.IsReady(Transport, started))
+        {
+            return JsonReplies.WriteAsync(response, StatusCodes.Status503ServiceUnavailable, JsonReplies.NotReady);
+        }
+
+        var decision = _evaluator.Decide(raw, check, context.Connection.RemoteIpAddress, Transport, started, out var app);
+        if (app is not null)
+        {
+            // Every reply names the generation it was computed from.
+            response.Headers[UpdateServiceImpl.GenerationHeader] = app.GenerationText;
+        }
+
+        var status = decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK;
+        return JsonReplies.WriteAsync(response, status, decision, check);
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ internal static class ReplyBuilder
     }
 
     /// <summary>Outcomes whose reply carries nothing from the request: code, message, kind, fixed version.</summary>
-    private static bool IsConstant(in UpdateDecision decision) =>
+    internal static bool IsConstant(in UpdateDecision decision) =>
         decision.Old is null && !decision.Major &&
         (decision.Version is null || decision.Outcome == Outcome.AlreadyOnBuiltin) &&
         decision.Outcome is not (Outcome.KeyIdMismatch or Outcome.UnsupportedPluginVersion or Outcome.MisconfiguredChannel);

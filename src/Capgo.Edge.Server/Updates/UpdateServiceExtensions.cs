@@ -9,6 +9,7 @@ internal static class UpdateServiceExtensions
             .Bind(configuration.GetSection(HttpApiOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<CheckEvaluator>();
         services.AddGrpc(static options => options.EnableDetailedErrors = false)
             .AddJsonTranscoding(static options => options.JsonSettings.IgnoreDefaultValues = true);
         return services;

@@ -3,7 +3,6 @@ using System.Globalization;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
-using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Observability;
 using Grpc.Core;
 
@@ -18,8 +17,6 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     public const string GenerationHeader = "x-capgo-generation";
     public const string ErrorTrailer = "capgo-error";
 
-    private const string NotReadyCode = "not_ready";
-    private const string NotReadyMessage = "The edge has not loaded a projection yet";
     private const string Grpc = "grpc";
     private const string Json = "json";
 
@@ -27,17 +24,15 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     private static readonly Func<object, Task> SetStatus503 = static state => SetStatus(state, StatusCodes.Status503ServiceUnavailable);
     private static readonly Func<object, Task> SetStatus429 = static state => SetStatus(state, StatusCodes.Status429TooManyRequests);
 
-    private readonly ProjectionStore _store;
+    private readonly CheckEvaluator _evaluator;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
-    private readonly EventQueue _events;
 
-    public UpdateServiceImpl(ProjectionStore store, AbuseGuard abuse, EdgeMetrics metrics, EventQueue events)
+    public UpdateServiceImpl(CheckEvaluator evaluator, AbuseGuard abuse, EdgeMetrics metrics)
     {
-        _store = store;
+        _evaluator = evaluator;
         _abuse = abuse;
         _metrics = metrics;
-        _events = events;
     }
 
     public override Task<UpdateReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
@@ -79,35 +74,22 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
             return Task.FromResult(ReplyBuilder.Rejection(error));
         }
 
-        if (!_store.IsLoaded)
+        if (!_evaluator.IsReady(transport, started))
         {
-            // Serving nothing beats serving something wrong: an unknown app here proves nothing.
-            _metrics.CheckAnswered(transport, "rejected", NotReadyCode, started);
             if (isGrpc)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, NotReadyMessage), new Metadata { { ErrorTrailer, NotReadyCode } });
+                throw new RpcException(
+                    new Status(StatusCode.Unavailable, CheckEvaluator.NotReadyMessage),
+                    new Metadata { { ErrorTrailer, CheckEvaluator.NotReadyCode } });
             }
 
             http.Response.OnStarting(SetStatus503, http);
-            return Task.FromResult(new UpdateReply { Error = NotReadyCode, Message = NotReadyMessage });
+            return Task.FromResult(new UpdateReply { Error = CheckEvaluator.NotReadyCode, Message = CheckEvaluator.NotReadyMessage });
         }
 
-        // An address that enumerated app ids gets on_premise_app for every app, for a while.
-        var client = http.Connection.RemoteIpAddress;
-        var app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
-        var decision = UpdateDecider.Decide(app, check);
-        _metrics.CheckAnswered(transport, Outcomes.KindName(decision.Kind) ?? (decision.Outcome == Outcome.UpdateAvailable ? "update" : "rejected"), Outcomes.Code(decision.Outcome), started);
-
-        // The control plane counts devices per bundle and sees why they did not update; never waits.
-        _events.TryEnqueueCheck(check, raw, decision);
-
+        var decision = _evaluator.Decide(raw, check, http.Connection.RemoteIpAddress, transport, started, out var app);
         if (decision.Outcome == Outcome.OnPremiseApp)
         {
-            if (app is null && _store.Find(check.AppId) is null)
-            {
-                _abuse.RecordUnknownApp(client, check.AppId);
-            }
-
             if (isGrpc)
             {
                 var trailers = new Metadata { { ErrorTrailer, Outcomes.Code(decision.Outcome) } };

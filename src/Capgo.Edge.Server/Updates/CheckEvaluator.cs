@@ -1,0 +1,66 @@
+using System.Net;
+using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Events;
+using Capgo.Edge.Server.Observability;
+
+namespace Capgo.Edge.Server.Updates;
+
+/// <summary>
+/// The part of an update check both transports share once the request is valid: the projection
+/// lookup behind the abuse guard, the decision, the metric, the device event and the record of
+/// unknown apps. The transports differ only in how they read the request and write the answer.
+/// </summary>
+internal sealed class CheckEvaluator
+{
+    public const string NotReadyCode = "not_ready";
+    public const string NotReadyMessage = "The edge has not loaded a projection yet";
+    public const string Rejected = "rejected";
+
+    private readonly ProjectionStore _store;
+    private readonly AbuseGuard _abuse;
+    private readonly EdgeMetrics _metrics;
+    private readonly EventQueue _events;
+
+    public CheckEvaluator(ProjectionStore store, AbuseGuard abuse, EdgeMetrics metrics, EventQueue events)
+    {
+        _store = store;
+        _abuse = abuse;
+        _metrics = metrics;
+        _events = events;
+    }
+
+    /// <summary>
+    /// False until the first projection is loaded. Serving nothing beats serving something wrong:
+    /// an unknown app before then proves nothing. Counts the rejection when false.
+    /// </summary>
+    public bool IsReady(string transport, long started)
+    {
+        if (_store.IsLoaded)
+        {
+            return true;
+        }
+
+        _metrics.CheckAnswered(transport, Rejected, NotReadyCode, started);
+        return false;
+    }
+
+    /// <summary>Decides one valid check; <paramref name="app"/> is the snapshot the answer came from, if any.</summary>
+    public UpdateDecision Decide(in RawUpdateCheck raw, in UpdateCheck check, IPAddress? client, string transport, long started, out AppSnapshot? app)
+    {
+        // An address that enumerated app ids gets on_premise_app for every app, for a while.
+        app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
+        var decision = UpdateDecider.Decide(app, check);
+        _metrics.CheckAnswered(transport, Outcomes.KindName(decision.Kind) ?? (decision.Outcome == Outcome.UpdateAvailable ? "update" : Rejected), Outcomes.Code(decision.Outcome), started);
+
+        // The control plane counts devices per bundle and sees why they did not update; never waits.
+        _events.TryEnqueueCheck(check, raw, decision);
+
+        if (decision.Outcome == Outcome.OnPremiseApp && app is null && _store.Find(check.AppId) is null)
+        {
+            _abuse.RecordUnknownApp(client, check.AppId);
+        }
+
+        return decision;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Capgo.Edge.Contracts.V1;
+using Capgo.Edge.Core;
+
+namespace Capgo.Edge.Server.Updates;
+
+/// <summary>
+/// The HTTP JSON form of <see cref="UpdateReply"/>, written without the transcoder: the same fields,
+/// names, order and omissions as gRPC JSON transcoding produces (proto field order, absent optional
+/// fields left out, empty non-optional strings left out), proven equal by the tests that run both.
+/// Offers and constant outcomes are serialised once and kept as UTF-8 bytes beside the cached
+/// <see cref="UpdateReply"/>, so the common answers cost a copy into the response.
+/// </summary>
+internal static class JsonReplies
+{
+    /// <summary>The transcoder's escaping (relaxed: '&gt;', '+', non-ASCII stay as they are), so the bytes match.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly ConditionalWeakTable<Bundle, byte[]?[]> Offers = [];
+    private static readonly byte[]?[] Constant = new byte[]?[Outcomes.Count];
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>The 503 body before the first projection is loaded.</summary>
+    public static byte[] NotReady { get; } = Serialize(new UpdateReply { Error = CheckEvaluator.NotReadyCode, Message = CheckEvaluator.NotReadyMessage });
+
+    /// <summary>Writes the decision's reply: cached bytes for offers and constant outcomes, else built now.</summary>
+    public static ValueTask<FlushResult> WriteAsync(HttpResponse response, int status, in UpdateDecision decision, in UpdateCheck check)
+    {
+        if (decision.Outcome == Outcome.UpdateAvailable)
+        {
+            return WriteAsync(response, status, Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata));
+        }
+
+        if (ReplyBuilder.IsConstant(decision))
+        {
+            return WriteAsync(response, status, Constant[(int)decision.Outcome] ??= Serialize(ReplyBuilder.Build(decision, check)));
+        }
+
+        // Replies carrying request values (old, a blocked version, key ids): serialised per request
+        // into a per-thread buffer and copied into the response before anything awaits.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        Write(writer, ReplyBuilder.Build(decision, check));
+        writer.Flush();
+        Start(response, status, buffer.WrittenCount);
+        response.BodyWriter.Write(buffer.WrittenSpan);
+        return response.BodyWriter.FlushAsync();
+    }
+
+    public static ValueTask<FlushResult> WriteAsync(HttpResponse response, int status, byte[] body)
+    {
+        Start(response, status, body.Length);
+        return response.BodyWriter.WriteAsync(body);
+    }
+
+    private static void Start(HttpResponse response, int status, int length)
+    {
+        response.StatusCode = status;
+        response.ContentType = ErrorBody.JsonContentType;
+        response.ContentLength = length;
+    }
+
+    internal static byte[] Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
+    {
+        var variants = Offers.GetValue(bundle, static _ => new byte[]?[4]);
+        var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
+        return variants[index] ??= Serialize(ReplyBuilder.Offer(bundle, includeManifest, includeMetadata));
+    }
+
+    internal static byte[] Serialize(UpdateReply reply)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, reply);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Fields in proto order, as the transcoder writes them.</summary>
+    internal static void Write(Utf8JsonWriter writer, UpdateReply reply)
+    {
+        writer.WriteStartObject();
+        if (reply.HasVersion)
+        {
+            writer.WriteString("version"u8, reply.Version);
+        }
+
+        if (reply.HasUrl)
+        {
+            writer.WriteString("url"u8, reply.Url);
+        }
+
+        if (reply.HasSessionKey)
+        {
+            writer.WriteString("session_key"u8, reply.SessionKey);
+        }
+
+        if (reply.HasChecksum)
+        {
+            writer.WriteString("checksum"u8, reply.Checksum);
+        }
+
+        if (reply.Manifest.Count > 0)
+        {
+            writer.WriteStartArray("manifest"u8);
+            foreach (var entry in reply.Manifest)
+            {
+                writer.WriteStartObject();
+                WriteUnlessEmpty(writer, "file_name"u8, entry.FileName);
+                WriteUnlessEmpty(writer, "file_hash"u8, entry.FileHash);
+                WriteUnlessEmpty(writer, "download_url"u8, entry.DownloadUrl);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (reply.HasLink)
+        {
+            writer.WriteString("link"u8, reply.Link);
+        }
+
+        if (reply.HasComment)
+        {
+            writer.WriteString("comment"u8, reply.Comment);
+        }
+
+        if (reply.HasError)
+        {
+            writer.WriteString("error"u8, reply.Error);
+        }
+
+        if (reply.HasMessage)
+        {
+            writer.WriteString("message"u8, reply.Message);
+        }
+
+        if (reply.HasKind)
+        {
+            writer.WriteString("kind"u8, reply.Kind);
+        }
+
+        if (reply.HasOld)
+        {
+            writer.WriteString("old"u8, reply.Old);
+        }
+
+        if (reply.HasMajor)
+        {
+            writer.WriteBoolean("major"u8, reply.Major);
+        }
+
+        if (reply.HasDeviceKeyId)
+        {
+            writer.WriteString("deviceKeyId"u8, reply.DeviceKeyId);
+        }
+
+        if (reply.HasBundleKeyId)
+        {
+            writer.WriteString("bundleKeyId"u8, reply.BundleKeyId);
+        }
+
+        // Rejections (the only replies with moreInfo) are written by ErrorBody, never here.
+        if (reply.MoreInfo is not null)
+        {
+            throw new InvalidOperationException("moreInfo belongs to rejections, which ErrorBody writes");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    // Proto3 non-optional strings: the transcoder (IgnoreDefaultValues) leaves empty ones out.
+    private static void WriteUnlessEmpty(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string value)
+    {
+        if (value.Length > 0)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}
