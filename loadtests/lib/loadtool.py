@@ -817,7 +817,7 @@ def main() -> int:
     run.add_argument("--work", required=True, help="scratch folder for the projection and bodies")
     run.add_argument("--results", required=True)
     run.add_argument("--commit", default="unknown")
-    run.add_argument("--duration", type=float, help="override seconds per scenario")
+    run.add_argument("--duration", type=int, help="override seconds per scenario (whole seconds: h2load and wrk take no fractions)")
     run.add_argument("--reps", type=int, help="override repetitions")
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
     run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")

@@ -15,7 +15,6 @@ internal sealed class CheckEvaluator
 {
     public const string NotReadyCode = "not_ready";
     public const string NotReadyMessage = "The edge has not loaded a projection yet";
-    public const string Rejected = "rejected";
 
     private readonly ProjectionStore _store;
     private readonly AbuseGuard _abuse;
@@ -41,7 +40,7 @@ internal sealed class CheckEvaluator
             return true;
         }
 
-        _metrics.CheckAnswered(transport, Rejected, NotReadyCode, started);
+        _metrics.CheckRejected(transport, NotReadyCode, started);
         return false;
     }
 
@@ -51,7 +50,7 @@ internal sealed class CheckEvaluator
         // An address that enumerated app ids gets on_premise_app for every app, for a while.
         app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
-        _metrics.CheckAnswered(transport, Outcomes.KindName(decision.Kind) ?? (decision.Outcome == Outcome.UpdateAvailable ? "update" : Rejected), Outcomes.Code(decision.Outcome), started);
+        _metrics.CheckDecided(transport, decision.Outcome, started);
 
         // The control plane counts devices per bundle and sees why they did not update; never waits.
         _events.TryEnqueueCheck(check, raw, decision);

@@ -25,8 +25,7 @@ internal sealed class PluginJsonGuardMiddleware
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
 
-    private const string Transport = "json";
-    private const string Rejected = "rejected";
+    private const string Transport = EdgeMetrics.Json;
     private const string PayloadTooLarge = "payload_too_large";
 
     private readonly RequestDelegate _next;
@@ -94,7 +93,7 @@ internal sealed class PluginJsonGuardMiddleware
                 await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
             }
 
-            _metrics.CheckAnswered(Transport, Rejected, PayloadTooLarge, started);
+            _metrics.CheckRejected(Transport, PayloadTooLarge, started);
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
@@ -110,7 +109,7 @@ internal sealed class PluginJsonGuardMiddleware
             // Kestrel refused the body while decoding it: a chunked body that went past the server's
             // own limit between two reads (413), or a malformed chunked encoding. Still the contract's shape.
             var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorBody.TooLarge(_limit) : RequestError.InvalidJson;
-            _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
+            _metrics.CheckRejected(Transport, error.Code, started);
             await RefuseUnreadBodyAsync(context, ex.StatusCode, error).ConfigureAwait(false);
             return;
         }
@@ -118,7 +117,7 @@ internal sealed class PluginJsonGuardMiddleware
         if (buffer is null)
         {
             await DrainAsync(request.BodyReader, context.RequestAborted).ConfigureAwait(false);
-            _metrics.CheckAnswered(Transport, Rejected, PayloadTooLarge, started);
+            _metrics.CheckRejected(Transport, PayloadTooLarge, started);
             await RefuseUnreadBodyAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(_limit)).ConfigureAwait(false);
             return;
         }
@@ -130,7 +129,7 @@ internal sealed class PluginJsonGuardMiddleware
             // A throttled app is answered before validation (update-check.md §2.1).
             if (status == UpdateRequestJson.ReadStatus.Ok && _abuse.IsThrottled(raw.AppId, out var retryAfter))
             {
-                _metrics.CheckAnswered(Transport, Rejected, ErrorBody.TooManyRequestsCode, started);
+                _metrics.CheckRejected(Transport, ErrorBody.TooManyRequestsCode, started);
                 await ErrorBody.WriteTooManyRequestsAsync(context, retryAfter).ConfigureAwait(false);
                 return;
             }
@@ -138,7 +137,7 @@ internal sealed class PluginJsonGuardMiddleware
             var error = Check(status, raw, out var check);
             if (error is not null)
             {
-                _metrics.CheckAnswered(Transport, Rejected, error.Code, started);
+                _metrics.CheckRejected(Transport, error.Code, started);
                 await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
                 return;
             }

@@ -78,7 +78,7 @@ internal static class UpdateRequestJson
         }
         catch (InvalidOperationException)
         {
-            // GetString on an escape that is not valid UTF-16 (a lone surrogate).
+            // GetString on bytes that are not valid UTF-8, or an escape that is not valid UTF-16 (a lone surrogate).
             return ReadStatus.NotJson;
         }
     }
@@ -102,22 +102,19 @@ internal static class UpdateRequestJson
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                if (!IsValidUtf8(ref reader))
+                if (field == CheckFields.None || IsBoolean(field))
                 {
-                    return false;
-                }
+                    // Not transcoded, so checked here: invalid UTF-8 anywhere makes the body not JSON.
+                    if (!IsValidUtf8(ref reader))
+                    {
+                        return false;
+                    }
 
-                if (field == CheckFields.None)
-                {
-                    return true;
-                }
-
-                if (IsBoolean(field))
-                {
                     raw.WrongType |= field;
                     return true;
                 }
 
+                // GetString refuses invalid UTF-8 itself (InvalidOperationException, caught by Read).
                 SetString(ref raw, field, reader.GetString());
                 return true;
 
@@ -169,79 +166,66 @@ internal static class UpdateRequestJson
 
     private static CheckFields Identify(ref Utf8JsonReader reader)
     {
-        // Ordered by how often the plugin sends them; unknown names cost one pass over this list.
-        if (reader.ValueTextEquals("app_id"u8))
+        // Escaped names (rare) take the comparisons that unescape; plain ones are told apart by
+        // length first, so every name costs at most two byte comparisons instead of a pass over the list.
+        if (reader.ValueIsEscaped)
         {
-            return CheckFields.AppId;
+            return IdentifyEscaped(ref reader);
         }
 
-        if (reader.ValueTextEquals("device_id"u8))
+        var name = reader.ValueSpan;
+        return name.Length switch
         {
-            return CheckFields.DeviceId;
-        }
+            6 when name.SequenceEqual("app_id"u8) => CheckFields.AppId,
+            6 when name.SequenceEqual("key_id"u8) => CheckFields.KeyId,
+            7 when name.SequenceEqual("is_prod"u8) => CheckFields.IsProd,
+            8 when name.SequenceEqual("platform"u8) => CheckFields.Platform,
+            9 when name.SequenceEqual("device_id"u8) => CheckFields.DeviceId,
+            9 when name.SequenceEqual("custom_id"u8) => CheckFields.CustomId,
+            10 when name.SequenceEqual("version_os"u8) => CheckFields.VersionOs,
+            11 when name.SequenceEqual("is_emulator"u8) => CheckFields.IsEmulator,
+            12 when name.SequenceEqual("version_name"u8) => CheckFields.VersionName,
+            12 when name.SequenceEqual("version_code"u8) => CheckFields.VersionCode,
+            13 when name.SequenceEqual("version_build"u8) => CheckFields.VersionBuild,
+            14 when name.SequenceEqual("plugin_version"u8) => CheckFields.PluginVersion,
+            14 when name.SequenceEqual("defaultChannel"u8) => CheckFields.DefaultChannel,
+            14 when name.SequenceEqual("install_source"u8) => CheckFields.InstallSource,
+            15 when name.SequenceEqual("default_channel"u8) => CheckFields.DefaultChannel,
+            _ => CheckFields.None,
+        };
+    }
 
-        if (reader.ValueTextEquals("version_name"u8))
+    private static CheckFields IdentifyEscaped(ref Utf8JsonReader reader)
+    {
+        foreach (var (name, field) in Names)
         {
-            return CheckFields.VersionName;
-        }
-
-        if (reader.ValueTextEquals("version_build"u8))
-        {
-            return CheckFields.VersionBuild;
-        }
-
-        if (reader.ValueTextEquals("platform"u8))
-        {
-            return CheckFields.Platform;
-        }
-
-        if (reader.ValueTextEquals("plugin_version"u8))
-        {
-            return CheckFields.PluginVersion;
-        }
-
-        if (reader.ValueTextEquals("is_emulator"u8))
-        {
-            return CheckFields.IsEmulator;
-        }
-
-        if (reader.ValueTextEquals("is_prod"u8))
-        {
-            return CheckFields.IsProd;
-        }
-
-        if (reader.ValueTextEquals("defaultChannel"u8) || reader.ValueTextEquals("default_channel"u8))
-        {
-            return CheckFields.DefaultChannel;
-        }
-
-        if (reader.ValueTextEquals("install_source"u8))
-        {
-            return CheckFields.InstallSource;
-        }
-
-        if (reader.ValueTextEquals("key_id"u8))
-        {
-            return CheckFields.KeyId;
-        }
-
-        if (reader.ValueTextEquals("custom_id"u8))
-        {
-            return CheckFields.CustomId;
-        }
-
-        if (reader.ValueTextEquals("version_code"u8))
-        {
-            return CheckFields.VersionCode;
-        }
-
-        if (reader.ValueTextEquals("version_os"u8))
-        {
-            return CheckFields.VersionOs;
+            if (reader.ValueTextEquals(name))
+            {
+                return field;
+            }
         }
 
         return CheckFields.None;
     }
+
+    private static readonly (string Name, CheckFields Field)[] Names =
+    [
+        ("app_id", CheckFields.AppId),
+        ("device_id", CheckFields.DeviceId),
+        ("version_name", CheckFields.VersionName),
+        ("version_build", CheckFields.VersionBuild),
+        ("platform", CheckFields.Platform),
+        ("plugin_version", CheckFields.PluginVersion),
+        ("is_emulator", CheckFields.IsEmulator),
+        ("is_prod", CheckFields.IsProd),
+        ("defaultChannel", CheckFields.DefaultChannel),
+        ("default_channel", CheckFields.DefaultChannel),
+        ("install_source", CheckFields.InstallSource),
+        ("key_id", CheckFields.KeyId),
+        ("custom_id", CheckFields.CustomId),
+        ("version_code", CheckFields.VersionCode),
+        ("version_os", CheckFields.VersionOs),
+    ];
 
     private static void SetString(ref RawUpdateCheck raw, CheckFields field, string? value)
     {

@@ -17,8 +17,8 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     public const string GenerationHeader = "x-capgo-generation";
     public const string ErrorTrailer = "capgo-error";
 
-    private const string Grpc = "grpc";
-    private const string Json = "json";
+    private const string Grpc = EdgeMetrics.Grpc;
+    private const string Json = EdgeMetrics.Json;
 
     private static readonly Func<object, Task> SetStatus400 = static state => SetStatus(state, StatusCodes.Status400BadRequest);
     private static readonly Func<object, Task> SetStatus503 = static state => SetStatus(state, StatusCodes.Status503ServiceUnavailable);
@@ -45,7 +45,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
         // Throttled apps are answered before validation (the JSON guard does the same for HTTP bodies).
         if (_abuse.IsThrottled(request.HasAppId ? request.AppId : null, out var retryAfter))
         {
-            _metrics.CheckAnswered(transport, "rejected", ErrorBody.TooManyRequestsCode, started);
+            _metrics.CheckRejected(transport, ErrorBody.TooManyRequestsCode, started);
             if (isGrpc)
             {
                 throw new RpcException(
@@ -62,7 +62,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
         var error = RequestValidator.Validate(raw, out var check);
         if (error is not null)
         {
-            _metrics.CheckAnswered(transport, "rejected", error.Code, started);
+            _metrics.CheckRejected(transport, error.Code, started);
             if (isGrpc)
             {
                 throw new RpcException(
