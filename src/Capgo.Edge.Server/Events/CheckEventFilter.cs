@@ -10,9 +10,15 @@ namespace Capgo.Edge.Server.Events;
 /// for each (app, device, running bundle, native version, outcome, offered version): a fixed table of
 /// hashes (best effort: a collision can send an extra event or hold one back until the window ends).
 /// Allocation-free; memory is fixed by <see cref="EventOptions.CheckDedupSlots"/>.
+/// The table is 4-way set associative: a key may sit in any of the four slots of its bucket (one cache
+/// line), and a new key replaces the bucket's oldest entry. Direct mapping evicted a live entry whenever
+/// two devices shared a slot (7 % of 20 000 devices in 262 144 slots), and every poll of either device
+/// then sent an event again.
 /// </summary>
 internal sealed class CheckEventFilter
 {
+    private const int Ways = 4;
+
     private readonly ulong[] _keys;
     private readonly int[] _seconds;
     private readonly int _window;
@@ -22,7 +28,7 @@ internal sealed class CheckEventFilter
     public CheckEventFilter(EventOptions options, TimeProvider time)
     {
         _window = (int)options.CheckDedupWindow.TotalSeconds;
-        _keys = new ulong[_window > 0 ? options.CheckDedupSlots : 1];
+        _keys = new ulong[_window > 0 ? Math.Max(Ways, options.CheckDedupSlots / Ways * Ways) : Ways];
         _seconds = new int[_keys.Length];
         _time = time;
         _start = time.GetTimestamp();
@@ -44,17 +50,43 @@ internal sealed class CheckEventFilter
         key = Mix(key, Hash(check.VersionBuild));
         key = Mix(key, Hash(decision.Version ?? decision.Bundle?.Name));
         key = Mix(key, (ulong)decision.Outcome + 1);
-        key |= 1; // 0 marks an empty slot
 
-        var slot = (int)(key % (ulong)_keys.Length);
+        // The bucket comes from the hash before its low bit is forced to 1 (0 marks an empty slot):
+        // taken after, a power-of-two table would only ever use its odd buckets.
+        var first = (int)(key % (ulong)(_keys.Length / Ways)) * Ways;
+        key |= 1;
+
         var now = (int)(_time.GetElapsedTime(_start).Ticks / TimeSpan.TicksPerSecond);
-        if (Volatile.Read(ref _keys[slot]) == key && now - Volatile.Read(ref _seconds[slot]) < _window)
+        var victim = first;
+        for (var slot = first; slot < first + Ways; slot++)
         {
-            return false;
+            var held = Volatile.Read(ref _keys[slot]);
+            if (held == key)
+            {
+                if (now - Volatile.Read(ref _seconds[slot]) < _window)
+                {
+                    return false;
+                }
+
+                victim = slot;
+                break;
+            }
+
+            if (held == 0)
+            {
+                // Slots fill in order and are never emptied, so the key is not further on.
+                victim = slot;
+                break;
+            }
+
+            if (Volatile.Read(ref _seconds[slot]) < Volatile.Read(ref _seconds[victim]))
+            {
+                victim = slot;
+            }
         }
 
-        Volatile.Write(ref _seconds[slot], now);
-        Volatile.Write(ref _keys[slot], key);
+        Volatile.Write(ref _seconds[victim], now);
+        Volatile.Write(ref _keys[victim], key);
         return true;
     }
 

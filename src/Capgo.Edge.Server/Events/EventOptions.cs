@@ -38,7 +38,7 @@ internal sealed class EventOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan CheckDedupWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Size of the table that remembers recent check events (16 bytes each).</summary>
+    /// <summary>Size of the table that remembers recent check events (12 bytes each, in buckets of 4).</summary>
     [Range(1024, 67_108_864)]
     public int CheckDedupSlots { get; set; } = 262_144;
 

@@ -69,4 +69,19 @@ public sealed class CheckEventFilterTests
         Assert.True(filter.ShouldSend(check, decision));
         Assert.True(filter.ShouldSend(check, decision));
     }
+
+    [Fact]
+    public void Devices_sharing_a_slot_do_not_evict_each_other_while_the_table_has_room()
+    {
+        // 300 devices in 1 024 slots: a direct-mapped table (or one using only odd slots) loses a
+        // quarter or more of them to collisions, and each of those is sent again on every poll.
+        var filter = new CheckEventFilter(new EventOptions { CheckDedupWindow = TimeSpan.FromMinutes(10), CheckDedupSlots = 1024 }, new ManualTime());
+        var random = new Random(20261123);
+        var checks = Enumerable.Range(0, 300).Select(_ => Check(new Guid(random.GetItems<byte>(Enumerable.Range(0, 256).Select(static b => (byte)b).ToArray(), 16)).ToString())).ToList();
+
+        Assert.All(checks, c => Assert.True(filter.ShouldSend(c.Check, c.Decision)));
+        var resent = checks.Count(c => filter.ShouldSend(c.Check, c.Decision));
+
+        Assert.True(resent <= 3, $"{resent} of {checks.Count} repeated polls were sent again");
+    }
 }
