@@ -628,7 +628,20 @@ def command_run(args: argparse.Namespace) -> int:
         check_reply_bytes = [p["reply_bytes"] for p in probes["grpc-check"]]
         echo_reply_bytes = [p["reply_bytes"] for p in probes["grpc-echo"]]
 
+        def settle(limit: float = 15.0) -> float:
+            """Waits until the edge is idle (< 3 % of a core over 0.5 s), e.g. until the device events a
+            previous scenario queued have reached Redis: otherwise that work lands on the next scenario's
+            CPU per request (it made the first scenario of each repetition look 1.5–2× dearer)."""
+            started = time.monotonic()
+            while time.monotonic() - started < limit:
+                before = proc_cpu_seconds(edge.pid)
+                time.sleep(0.5)
+                if proc_cpu_seconds(edge.pid) - before < 0.015:
+                    break
+            return time.monotonic() - started
+
         def scenario(name: str, seconds: float, rep: int | None) -> dict | None:
+            settled = settle()
             load_before = os.getloadavg()[0]
             cpu_before = proc_cpu_seconds(edge.pid)
             reset = reset_peak_rss(edge.pid)
@@ -650,11 +663,12 @@ def command_run(args: argparse.Namespace) -> int:
                 "server_cpu_s": cpu, "server_cores_busy": cpu / max(result.get("seconds") or seconds, 1e-9),
                 "server_cpu_us_per_req": cpu * 1e6 / max(result["requests"], 1),
                 "peak_rss_mb": proc_status_kb(edge.pid, "VmHWM") / 1024, "peak_rss_is_per_scenario": reset,
-                "machine_loadavg_1m": [load_before, os.getloadavg()[0]],
+                "machine_loadavg_1m": [load_before, os.getloadavg()[0]], "settle_seconds": settled,
             })
             log(f"  {name:<10} r{rep}: {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
                 f"p90 {result['p90_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  errors {result['errors']}  "
-                f"CPU {result['server_cpu_us_per_req']:.0f} µs/req  peak RSS {result['peak_rss_mb']:.0f} MB")
+                f"CPU {result['server_cpu_us_per_req']:.0f} µs/req  peak RSS {result['peak_rss_mb']:.0f} MB  "
+                f"(idle after {settled:.1f}s)")
             return result
 
         if mode["warmup"]:
