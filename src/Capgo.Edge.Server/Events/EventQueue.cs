@@ -46,7 +46,7 @@ internal sealed partial class EventQueue
     private long _lastFullWarning = long.MinValue;
     private volatile bool _closed;
     private readonly CheckEventFilter _checkFilter;
-    private readonly Counter<long> _repeatCounter;
+    private long _repeats;
 
     public EventQueue(IOptions<EventOptions> options, EventSink sink, TimeProvider time, IMeterFactory meters, ILogger<EventQueue> logger)
     {
@@ -69,7 +69,8 @@ internal sealed partial class EventQueue
         var meter = meters.Create(MeterName);
         _enqueuedCounter = meter.CreateCounter<long>("capgo_edge_events_enqueued", "{event}", "Device events accepted into the queue");
         _droppedCounter = meter.CreateCounter<long>("capgo_edge_events_dropped", "{event}", "Device events that did not reach the control plane, by reason");
-        _repeatCounter = meter.CreateCounter<long>("capgo_edge_events_check_repeats", "{event}", "Check events not sent: the same device, bundle and outcome was reported within Events:CheckDedupWindow");
+        // Nearly every poll is a repeat: counted with one interlocked add, reported when scraped.
+        meter.CreateObservableCounter("capgo_edge_events_check_repeats", () => Volatile.Read(ref _repeats), "{event}", "Check events not sent: the same device, bundle and outcome was reported within Events:CheckDedupWindow");
         _writtenCounter = meter.CreateCounter<long>("capgo_edge_events_written", "{event}", "Device events written to the Redis stream");
         meter.CreateObservableGauge("capgo_edge_events_queued", () => (long)_channel.Reader.Count, "{event}", "Device events waiting in the queue");
     }
@@ -153,7 +154,7 @@ internal sealed partial class EventQueue
 
         if (!_checkFilter.ShouldSend(check, decision))
         {
-            _repeatCounter.Add(1);
+            Interlocked.Increment(ref _repeats);
             return false;
         }
 

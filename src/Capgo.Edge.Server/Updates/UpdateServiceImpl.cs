@@ -24,6 +24,9 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
     private static readonly Func<object, Task> SetStatus503 = static state => SetStatus(state, StatusCodes.Status503ServiceUnavailable);
     private static readonly Func<object, Task> SetStatus429 = static state => SetStatus(state, StatusCodes.Status429TooManyRequests);
 
+    /// <summary>The generation trailer of each snapshot, built once: entries are immutable and only read when written out.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AppSnapshot, Metadata.Entry> GenerationTrailers = [];
+
     private readonly CheckEvaluator _evaluator;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
@@ -110,7 +113,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
             // Every reply names the generation it was computed from.
             if (isGrpc)
             {
-                context.ResponseTrailers.Add(GenerationHeader, app.GenerationText);
+                context.ResponseTrailers.Add(GenerationTrailers.GetValue(app, static a => new Metadata.Entry(GenerationHeader, a.GenerationText)));
             }
             else
             {
