@@ -25,7 +25,7 @@ internal static class ReplyBuilder
 
         if (IsConstant(decision))
         {
-            return Constant[(int)decision.Outcome] ??= Task.FromResult(Build(decision, check));
+            return Constant[(int)decision.Outcome] ??= Shared(Build(decision, check));
         }
 
         return Task.FromResult(Build(decision, check));
@@ -85,7 +85,14 @@ internal static class ReplyBuilder
     {
         var variants = Offers.GetValue(bundle, static _ => new Task<UpdateReply>?[4]);
         var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
-        return variants[index] ??= Task.FromResult(CreateOffer(bundle, includeManifest, includeMetadata));
+        return variants[index] ??= Shared(CreateOffer(bundle, includeManifest, includeMetadata));
+    }
+
+    /// <summary>A reply served to many calls: completed once, and its protobuf bytes encoded once for gRPC.</summary>
+    private static Task<UpdateReply> Shared(UpdateReply reply)
+    {
+        UpdateServiceBinding.Remember(reply);
+        return Task.FromResult(reply);
     }
 
     private static UpdateReply CreateOffer(Bundle bundle, bool includeManifest, bool includeMetadata)

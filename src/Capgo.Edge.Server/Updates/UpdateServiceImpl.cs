@@ -12,6 +12,7 @@ namespace Capgo.Edge.Server.Updates;
 /// The update service on both transports. gRPC callers get typed replies and gRPC status codes;
 /// JSON callers (through transcoding) get the plugin's bodies and HTTP statuses.
 /// </summary>
+[BindServiceMethod(typeof(UpdateServiceBinding), nameof(UpdateServiceBinding.BindService))]
 internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
 {
     public const string GenerationHeader = "x-capgo-generation";
