@@ -11,7 +11,15 @@ namespace Capgo.Edge.Tests.Support;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    /// <summary>
+    /// Every server still running, killed when the test process exits: a fixture whose setup fails after
+    /// starting Redis is never disposed, and its redis-server would outlive the run.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
+
     private Process? _process;
+
+    static RedisServer() => AppDomain.CurrentDomain.ProcessExit += static (_, _) => KillAllRunning();
     private string? _pingAuth;
 
     private readonly string _extraArgs;
@@ -50,6 +58,7 @@ public sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException("redis-server is not installed (apt-get install -y redis-server); these tests need a real Redis", ex);
         }
 
+        Running.TryAdd(_process, 0);
         _process.OutputDataReceived += static (_, _) => { };
         _process.ErrorDataReceived += static (_, _) => { };
         _process.BeginOutputReadLine();
@@ -80,6 +89,11 @@ public sealed class RedisServer : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
+        if (_process is not null)
+        {
+            Running.TryRemove(_process, out _);
+        }
+
         _process?.Dispose();
         _process = null;
     }
@@ -92,4 +106,19 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
+
+    private static void KillAllRunning()
+    {
+        foreach (var process in Running.Keys)
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    }
 }
