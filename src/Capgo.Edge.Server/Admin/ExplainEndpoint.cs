@@ -5,7 +5,6 @@ using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Updates;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Admin;
@@ -74,7 +73,8 @@ internal static class ExplainEndpoint
 
         var app = store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
-        var reply = JsonDocument.Parse(JsonFormatter.Default.Format(ReplyBuilder.Build(decision, check))).RootElement;
+        // The bytes POST /updates writes for this decision.
+        var reply = JsonDocument.Parse(JsonReplies.Serialize(ReplyBuilder.Build(decision, check))).RootElement;
 
         // A throttled app is answered before the decision (update-check.md §2.1): that is what the device gets.
         var throttled = abuse.IsThrottled(check.AppId, out var retryAfter);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Capgo.Edge.Contracts.V1;
@@ -12,16 +11,13 @@ namespace Capgo.Edge.Server.Updates;
 /// The HTTP JSON form of <see cref="UpdateReply"/>, written without the transcoder: the same fields,
 /// names, order and omissions as gRPC JSON transcoding produces (proto field order, absent optional
 /// fields left out, empty non-optional strings left out), proven equal by the tests that run both.
-/// Offers and constant outcomes are serialised once and kept as UTF-8 bytes beside the cached
-/// <see cref="UpdateReply"/>, so the common answers cost a copy into the response.
+/// Shared replies (offers, constant outcomes) are serialised once (<see cref="SharedReply.Json"/>), so
+/// the common answers cost a copy into the response.
 /// </summary>
 internal static class JsonReplies
 {
     /// <summary>The transcoder's escaping (relaxed: '&gt;', '+', non-ASCII stay as they are), so the bytes match.</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static readonly ConditionalWeakTable<Bundle, byte[]?[]> Offers = [];
-    private static readonly byte[]?[] Constant = new byte[]?[Outcomes.Count];
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -35,14 +31,9 @@ internal static class JsonReplies
     /// <summary>Writes the decision's reply: cached bytes for offers and constant outcomes, else built now.</summary>
     public static ValueTask<FlushResult> WriteAsync(HttpResponse response, int status, in UpdateDecision decision, in UpdateCheck check)
     {
-        if (decision.Outcome == Outcome.UpdateAvailable)
+        if (ReplyBuilder.Shared(decision, check) is { } shared)
         {
-            return WriteAsync(response, status, Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata));
-        }
-
-        if (ReplyBuilder.IsConstant(decision))
-        {
-            return WriteAsync(response, status, Constant[(int)decision.Outcome] ??= Serialize(ReplyBuilder.Build(decision, check)));
+            return WriteAsync(response, status, shared.Json);
         }
 
         // Replies carrying request values (old, a blocked version, key ids): serialised per request
@@ -69,13 +60,6 @@ internal static class JsonReplies
         response.StatusCode = status;
         response.ContentType = ErrorBody.JsonContentType;
         response.ContentLength = length;
-    }
-
-    internal static byte[] Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
-    {
-        var variants = Offers.GetValue(bundle, static _ => new byte[]?[4]);
-        var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
-        return variants[index] ??= Serialize(ReplyBuilder.Offer(bundle, includeManifest, includeMetadata));
     }
 
     internal static byte[] Serialize(UpdateReply reply)

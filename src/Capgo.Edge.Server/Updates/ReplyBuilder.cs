@@ -8,31 +8,30 @@ namespace Capgo.Edge.Server.Updates;
 /// Turns a decision into the wire reply. Offers depend only on (bundle × manifest gate × metadata
 /// gate), so each variant is built once per bundle and shared; so are the replies whose fields never
 /// change (up to date, already on builtin, no channel…). Shared replies are never mutated, and are
-/// kept as completed tasks so the handler returns them without allocating.
+/// kept with every encoding a transport writes (<see cref="SharedReply"/>).
 /// </summary>
 internal static class ReplyBuilder
 {
-    private static readonly ConditionalWeakTable<Bundle, Task<UpdateReply>?[]> Offers = [];
-    private static readonly Task<UpdateReply>?[] Constant = new Task<UpdateReply>?[Outcomes.Count];
+    private static readonly ConditionalWeakTable<Bundle, SharedReply?[]> Offers = [];
+    private static readonly SharedReply?[] Constant = new SharedReply?[Outcomes.Count];
 
     /// <summary>The reply as a completed task: shared for offers and constant outcomes.</summary>
-    public static Task<UpdateReply> BuildTask(in UpdateDecision decision, in UpdateCheck check)
+    public static Task<UpdateReply> BuildTask(in UpdateDecision decision, in UpdateCheck check) =>
+        Shared(decision, check)?.Task ?? Task.FromResult(Build(decision, check));
+
+    /// <summary>The shared reply of this decision, or null when the reply carries values from the request.</summary>
+    public static SharedReply? Shared(in UpdateDecision decision, in UpdateCheck check)
     {
         if (decision.Outcome == Outcome.UpdateAvailable)
         {
-            return OfferTask(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
+            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
         }
 
-        if (IsConstant(decision))
-        {
-            return Constant[(int)decision.Outcome] ??= Shared(Build(decision, check));
-        }
-
-        return Task.FromResult(Build(decision, check));
+        return IsConstant(decision) ? Constant[(int)decision.Outcome] ??= new SharedReply(Build(decision, check)) : null;
     }
 
     /// <summary>Outcomes whose reply carries nothing from the request: code, message, kind, fixed version.</summary>
-    internal static bool IsConstant(in UpdateDecision decision) =>
+    private static bool IsConstant(in UpdateDecision decision) =>
         decision.Old is null && !decision.Major &&
         (decision.Version is null || decision.Outcome == Outcome.AlreadyOnBuiltin) &&
         decision.Outcome is not (Outcome.KeyIdMismatch or Outcome.UnsupportedPluginVersion or Outcome.MisconfiguredChannel);
@@ -41,7 +40,7 @@ internal static class ReplyBuilder
     {
         if (decision.Outcome == Outcome.UpdateAvailable)
         {
-            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
+            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata).Reply;
         }
 
         var reply = new UpdateReply
@@ -78,21 +77,11 @@ internal static class ReplyBuilder
         return reply;
     }
 
-    public static UpdateReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata) =>
-        OfferTask(bundle, includeManifest, includeMetadata).Result;
-
-    private static Task<UpdateReply> OfferTask(Bundle bundle, bool includeManifest, bool includeMetadata)
+    public static SharedReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
     {
-        var variants = Offers.GetValue(bundle, static _ => new Task<UpdateReply>?[4]);
+        var variants = Offers.GetValue(bundle, static _ => new SharedReply?[4]);
         var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
-        return variants[index] ??= Shared(CreateOffer(bundle, includeManifest, includeMetadata));
-    }
-
-    /// <summary>A reply served to many calls: completed once, and its protobuf bytes encoded once for gRPC.</summary>
-    private static Task<UpdateReply> Shared(UpdateReply reply)
-    {
-        UpdateServiceBinding.Remember(reply);
-        return Task.FromResult(reply);
+        return variants[index] ??= new SharedReply(CreateOffer(bundle, includeManifest, includeMetadata));
     }
 
     private static UpdateReply CreateOffer(Bundle bundle, bool includeManifest, bool includeMetadata)
@@ -148,4 +137,25 @@ internal static class ReplyBuilder
 
         return reply;
     }
+}
+
+/// <summary>
+/// A reply served to many calls, with every form a transport writes made once: a completed task for
+/// the gRPC handler, protobuf bytes for its marshaller, UTF-8 JSON for <c>POST /updates</c>.
+/// </summary>
+internal sealed class SharedReply
+{
+    public SharedReply(UpdateReply reply)
+    {
+        Reply = reply;
+        Task = System.Threading.Tasks.Task.FromResult(reply);
+        Json = JsonReplies.Serialize(reply);
+        UpdateServiceBinding.Remember(reply);
+    }
+
+    public UpdateReply Reply { get; }
+
+    public Task<UpdateReply> Task { get; }
+
+    public byte[] Json { get; }
 }

@@ -164,68 +164,46 @@ internal static class UpdateRequestJson
 
     private static bool IsBoolean(CheckFields field) => field is CheckFields.IsEmulator or CheckFields.IsProd;
 
+    /// <summary>Longest escaped form of a known name worth unescaping (15 bytes, each escaped as \uXXXX).</summary>
+    private const int MaxEscapedNameLength = 15 * 6;
+
     private static CheckFields Identify(ref Utf8JsonReader reader)
     {
-        // Escaped names (rare) take the comparisons that unescape; plain ones are told apart by
-        // length first, so every name costs at most two byte comparisons instead of a pass over the list.
-        if (reader.ValueIsEscaped)
+        // Escaped names (rare) are unescaped first; every name is then told apart by length, so it
+        // costs at most two byte comparisons instead of a pass over the list.
+        if (!reader.ValueIsEscaped)
         {
-            return IdentifyEscaped(ref reader);
+            return Identify(reader.ValueSpan);
         }
 
-        var name = reader.ValueSpan;
-        return name.Length switch
+        if (reader.ValueSpan.Length > MaxEscapedNameLength)
         {
-            6 when name.SequenceEqual("app_id"u8) => CheckFields.AppId,
-            6 when name.SequenceEqual("key_id"u8) => CheckFields.KeyId,
-            7 when name.SequenceEqual("is_prod"u8) => CheckFields.IsProd,
-            8 when name.SequenceEqual("platform"u8) => CheckFields.Platform,
-            9 when name.SequenceEqual("device_id"u8) => CheckFields.DeviceId,
-            9 when name.SequenceEqual("custom_id"u8) => CheckFields.CustomId,
-            10 when name.SequenceEqual("version_os"u8) => CheckFields.VersionOs,
-            11 when name.SequenceEqual("is_emulator"u8) => CheckFields.IsEmulator,
-            12 when name.SequenceEqual("version_name"u8) => CheckFields.VersionName,
-            12 when name.SequenceEqual("version_code"u8) => CheckFields.VersionCode,
-            13 when name.SequenceEqual("version_build"u8) => CheckFields.VersionBuild,
-            14 when name.SequenceEqual("plugin_version"u8) => CheckFields.PluginVersion,
-            14 when name.SequenceEqual("defaultChannel"u8) => CheckFields.DefaultChannel,
-            14 when name.SequenceEqual("install_source"u8) => CheckFields.InstallSource,
-            15 when name.SequenceEqual("default_channel"u8) => CheckFields.DefaultChannel,
-            _ => CheckFields.None,
-        };
+            return CheckFields.None;
+        }
+
+        Span<byte> unescaped = stackalloc byte[MaxEscapedNameLength];
+        return Identify(unescaped[..reader.CopyString(unescaped)]);
     }
 
-    private static CheckFields IdentifyEscaped(ref Utf8JsonReader reader)
+    private static CheckFields Identify(ReadOnlySpan<byte> name) => name.Length switch
     {
-        foreach (var (name, field) in Names)
-        {
-            if (reader.ValueTextEquals(name))
-            {
-                return field;
-            }
-        }
-
-        return CheckFields.None;
-    }
-
-    private static readonly (string Name, CheckFields Field)[] Names =
-    [
-        ("app_id", CheckFields.AppId),
-        ("device_id", CheckFields.DeviceId),
-        ("version_name", CheckFields.VersionName),
-        ("version_build", CheckFields.VersionBuild),
-        ("platform", CheckFields.Platform),
-        ("plugin_version", CheckFields.PluginVersion),
-        ("is_emulator", CheckFields.IsEmulator),
-        ("is_prod", CheckFields.IsProd),
-        ("defaultChannel", CheckFields.DefaultChannel),
-        ("default_channel", CheckFields.DefaultChannel),
-        ("install_source", CheckFields.InstallSource),
-        ("key_id", CheckFields.KeyId),
-        ("custom_id", CheckFields.CustomId),
-        ("version_code", CheckFields.VersionCode),
-        ("version_os", CheckFields.VersionOs),
-    ];
+        6 when name.SequenceEqual("app_id"u8) => CheckFields.AppId,
+        6 when name.SequenceEqual("key_id"u8) => CheckFields.KeyId,
+        7 when name.SequenceEqual("is_prod"u8) => CheckFields.IsProd,
+        8 when name.SequenceEqual("platform"u8) => CheckFields.Platform,
+        9 when name.SequenceEqual("device_id"u8) => CheckFields.DeviceId,
+        9 when name.SequenceEqual("custom_id"u8) => CheckFields.CustomId,
+        10 when name.SequenceEqual("version_os"u8) => CheckFields.VersionOs,
+        11 when name.SequenceEqual("is_emulator"u8) => CheckFields.IsEmulator,
+        12 when name.SequenceEqual("version_name"u8) => CheckFields.VersionName,
+        12 when name.SequenceEqual("version_code"u8) => CheckFields.VersionCode,
+        13 when name.SequenceEqual("version_build"u8) => CheckFields.VersionBuild,
+        14 when name.SequenceEqual("plugin_version"u8) => CheckFields.PluginVersion,
+        14 when name.SequenceEqual("defaultChannel"u8) => CheckFields.DefaultChannel,
+        14 when name.SequenceEqual("install_source"u8) => CheckFields.InstallSource,
+        15 when name.SequenceEqual("default_channel"u8) => CheckFields.DefaultChannel,
+        _ => CheckFields.None,
+    };
 
     private static void SetString(ref RawUpdateCheck raw, CheckFields field, string? value)
     {
