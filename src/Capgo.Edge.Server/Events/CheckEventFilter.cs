@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Text;
 using Capgo.Edge.Core;
 
 namespace Capgo.Edge.Server.Events;
@@ -19,6 +21,12 @@ internal sealed class CheckEventFilter
 {
     private const int Ways = 4;
 
+    /// <summary>Room for the key parts of any plausible check; longer ones take the slow key.</summary>
+    private const int KeyBufferBytes = 256;
+
+    /// <summary>Ends each key part: never ASCII, so ("ab", "c") and ("a", "bc") differ.</summary>
+    private const byte PartEnd = 0xFF;
+
     private readonly ulong[] _keys;
     private readonly int[] _seconds;
     private readonly int _window;
@@ -34,29 +42,25 @@ internal sealed class CheckEventFilter
         _start = time.GetTimestamp();
     }
 
-    /// <summary>True when this check's event is not a repeat of one sent within the window.</summary>
-    public bool ShouldSend(in UpdateCheck check, in UpdateDecision decision)
+    /// <summary>
+    /// True when this check's event is not a repeat of one sent within the window.
+    /// <paramref name="timestamp"/> is when the check started, on this filter's <see cref="TimeProvider"/>.
+    /// </summary>
+    public bool ShouldSend(in UpdateCheck check, in UpdateDecision decision, long timestamp)
     {
         if (_window <= 0)
         {
             return true;
         }
 
-        Span<char> device = stackalloc char[RequestValidator.MaxDeviceIdLength];
-        var length = check.DeviceId.AsSpan().ToLowerInvariant(device);
-        var key = Hash(check.AppId);
-        key = Mix(key, XxHash3.HashToUInt64(MemoryMarshal.AsBytes(device[..Math.Max(length, 0)])));
-        key = Mix(key, Hash(check.VersionName));
-        key = Mix(key, Hash(check.VersionBuild));
-        key = Mix(key, Hash(decision.Version ?? decision.Bundle?.Name));
-        key = Mix(key, (ulong)decision.Outcome + 1);
+        var key = Key(check, decision);
 
         // The bucket comes from the hash before its low bit is forced to 1 (0 marks an empty slot):
         // taken after, a power-of-two table would only ever use its odd buckets.
         var first = (int)(key % (ulong)(_keys.Length / Ways)) * Ways;
         key |= 1;
 
-        var now = (int)(_time.GetElapsedTime(_start).Ticks / TimeSpan.TicksPerSecond);
+        var now = (int)(_time.GetElapsedTime(_start, timestamp).Ticks / TimeSpan.TicksPerSecond);
         var victim = first;
         for (var slot = first; slot < first + Ways; slot++)
         {
@@ -88,6 +92,64 @@ internal sealed class CheckEventFilter
         Volatile.Write(ref _seconds[victim], now);
         Volatile.Write(ref _keys[victim], key);
         return true;
+    }
+
+    /// <summary>
+    /// The key of (app, device, running bundle, native version, offered version, outcome). Checks are
+    /// validated, so the parts are short ASCII almost always: they are copied as bytes (the device
+    /// lower-cased on the way) into one buffer, each followed by a byte that is never ASCII, and hashed
+    /// once. Six hashes of UTF-16 strings after a separate lower-casing cost ~4× as much per check.
+    /// Anything else takes <see cref="SlowKey"/>; a given check always takes the same path.
+    /// </summary>
+    internal static ulong Key(in UpdateCheck check, in UpdateDecision decision)
+    {
+        var offered = decision.Version ?? decision.Bundle?.Name;
+        Span<byte> buffer = stackalloc byte[KeyBufferBytes];
+        var written = 0;
+        if (Append(check.AppId, lower: false, buffer, ref written) &&
+            Append(check.DeviceId, lower: true, buffer, ref written) &&
+            Append(check.VersionName, lower: false, buffer, ref written) &&
+            Append(check.VersionBuild, lower: false, buffer, ref written) &&
+            Append(offered, lower: false, buffer, ref written) &&
+            written < buffer.Length)
+        {
+            buffer[written++] = (byte)decision.Outcome;
+            return XxHash3.HashToUInt64(buffer[..written]);
+        }
+
+        return SlowKey(check, decision, offered);
+    }
+
+    private static bool Append(string? value, bool lower, Span<byte> buffer, ref int written)
+    {
+        var text = value.AsSpan();
+        if (text.Length >= buffer.Length - written)
+        {
+            return false;
+        }
+
+        var target = buffer[written..];
+        var status = lower ? Ascii.ToLower(text, target, out var count) : Ascii.FromUtf16(text, target, out count);
+        if (status != OperationStatus.Done)
+        {
+            return false;
+        }
+
+        written += count;
+        buffer[written++] = PartEnd;
+        return true;
+    }
+
+    private static ulong SlowKey(in UpdateCheck check, in UpdateDecision decision, string? offered)
+    {
+        Span<char> device = stackalloc char[RequestValidator.MaxDeviceIdLength];
+        var length = check.DeviceId.AsSpan().ToLowerInvariant(device);
+        var key = Hash(check.AppId);
+        key = Mix(key, XxHash3.HashToUInt64(MemoryMarshal.AsBytes(device[..Math.Max(length, 0)])));
+        key = Mix(key, Hash(check.VersionName));
+        key = Mix(key, Hash(check.VersionBuild));
+        key = Mix(key, Hash(offered));
+        return Mix(key, (ulong)decision.Outcome + 1);
     }
 
     private static ulong Hash(string? value) =>

@@ -143,16 +143,17 @@ internal sealed partial class EventQueue
 
     /// <summary>
     /// Queues the compact event of an answered update check. Checks for apps the edge does not serve
-    /// (<c>on_premise_app</c>) are not reported: the control plane has no such app.
+    /// (<c>on_premise_app</c>) are not reported: the control plane has no such app. <paramref name="timestamp"/> is
+    /// when the check started, on this queue's <see cref="TimeProvider"/> (the repeat filter's clock).
     /// </summary>
-    public bool TryEnqueueCheck(in UpdateCheck check, in RawUpdateCheck raw, in UpdateDecision decision)
+    public bool TryEnqueueCheck(in UpdateCheck check, in RawUpdateCheck raw, in UpdateDecision decision, long timestamp)
     {
         if (decision.Outcome == Outcome.OnPremiseApp)
         {
             return false;
         }
 
-        if (!_checkFilter.ShouldSend(check, decision))
+        if (!_checkFilter.ShouldSend(check, decision, timestamp))
         {
             Interlocked.Increment(ref _repeats);
             return false;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Capgo.Edge.Core;
@@ -30,10 +29,12 @@ internal sealed class EdgeMetrics
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Transport, string Code), StrongBox<long>> _rejected = new();
 
     private readonly Histogram<double> _duration;
+    private readonly TimeProvider _time;
     private readonly Counter<long> _syncEvents;
 
     public EdgeMetrics(IMeterFactory meters, ProjectionStore store, ProjectionHealth health, TimeProvider time)
     {
+        _time = time;
         var meter = meters.Create(MeterName);
         meter.CreateObservableCounter("capgo_edge_checks", ReportChecks, description: "Update checks answered, by kind and error code (code is empty for offers).");
         _duration = meter.CreateHistogram<double>(CheckDuration, unit: "s", description: "Time to answer an update check inside the edge (after parsing, before serialization).");
@@ -59,6 +60,12 @@ internal sealed class EdgeMetrics
         meter.CreateObservableGauge("capgo_edge_projection_ready", () => store.IsLoaded ? 1 : 0, description: "1 once a projection is loaded.");
     }
 
+    /// <summary>
+    /// The timestamp a check's duration is measured from. The event filter reads its clock from the
+    /// same value: one clock read per check instead of one per consumer (~35 ns each here).
+    /// </summary>
+    public long StartCheck() => _time.GetTimestamp();
+
     /// <summary>A check answered with a decision (offer, no update, blocked, failed, unknown app).</summary>
     public void CheckDecided(string transport, Outcome outcome, long startedTimestamp)
     {
@@ -75,7 +82,7 @@ internal sealed class EdgeMetrics
     }
 
     private void RecordDuration(string transport, long startedTimestamp) =>
-        _duration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("transport", transport));
+        _duration.Record(_time.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("transport", transport));
 
     /// <summary>The non-zero counts, with the tags the plugin-facing dashboards read: transport, kind, code.</summary>
     private IEnumerable<Measurement<long>> ReportChecks()

@@ -53,7 +53,7 @@ internal sealed class CheckEvaluator
         _metrics.CheckDecided(transport, decision.Outcome, started);
 
         // The control plane counts devices per bundle and sees why they did not update; never waits.
-        _events.TryEnqueueCheck(check, raw, decision);
+        _events.TryEnqueueCheck(check, raw, decision, started);
 
         if (decision.Outcome == Outcome.OnPremiseApp && app is null && _store.Find(check.AppId) is null)
         {

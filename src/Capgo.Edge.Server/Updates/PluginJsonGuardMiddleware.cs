@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
@@ -75,7 +74,7 @@ internal sealed class PluginJsonGuardMiddleware
     private async Task GuardAsync(HttpContext context)
     {
         // Checks the guard answers itself (400, 413, throttled 429) count like the handler's.
-        var started = Stopwatch.GetTimestamp();
+        var started = _metrics.StartCheck();
         var request = context.Request;
 
         // The API's limit, not the server-wide one, decides: HttpApi:MaxRequestBodyBytes may be set

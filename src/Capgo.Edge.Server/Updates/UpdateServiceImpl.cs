@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Core;
@@ -41,7 +40,7 @@ internal sealed class UpdateServiceImpl : UpdateService.UpdateServiceBase
 
     public override Task<UpdateReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _metrics.StartCheck();
         var http = context.GetHttpContext();
         var isGrpc = IsGrpc(http);
         var transport = isGrpc ? Grpc : Json;

@@ -21,12 +21,12 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
         Assert.Equal(Outcome.UpdateAvailable, offerDecision.Outcome);
         Assert.NotEqual(Outcome.UpdateAvailable, blockedDecision.Outcome);
 
-        Assert.True(fixture.Edge.Events.TryEnqueueCheck(offer.Check, offer.Raw, offerDecision));
-        Assert.True(fixture.Edge.Events.TryEnqueueCheck(blocked.Check, blocked.Raw, blockedDecision));
+        Assert.True(fixture.Edge.Events.TryEnqueueCheck(offer.Check, offer.Raw, offerDecision, TimeProvider.System.GetTimestamp()));
+        Assert.True(fixture.Edge.Events.TryEnqueueCheck(blocked.Check, blocked.Raw, blockedDecision, TimeProvider.System.GetTimestamp()));
 
         // Unknown apps are not reported.
         var unknown = Check(device, "1.3.1", null, appId: "com.unknown.app");
-        Assert.False(fixture.Edge.Events.TryEnqueueCheck(unknown.Check, unknown.Raw, UpdateDecider.Decide(null, unknown.Check)));
+        Assert.False(fixture.Edge.Events.TryEnqueueCheck(unknown.Check, unknown.Raw, UpdateDecider.Decide(null, unknown.Check), TimeProvider.System.GetTimestamp()));
 
         List<Dictionary<string, string>> entries = [];
         await StatsEventually.TrueAsync(async () => (entries = await fixture.EntriesOfAsync(device)).Count >= 2, "two check entries");
