@@ -798,15 +798,18 @@ def render_markdown(report: dict) -> str:
             f"{r['peak_rss_mb']:.0f} | {r['machine_loadavg_1m'][1]:.1f} |")
     lines += [
         "",
-        "Ratios against the same-run Echo baseline (median over repetitions):",
+        "Ratios against the same-run Echo baseline (median over repetitions; each repetition runs a",
+        "transport's check and echo back to back, so a repetition's ratio shows how far the machine's",
+        "speed moved it):",
         "",
-        "| transport | check ÷ echo req/s | check ÷ echo p50 | check ÷ echo p99 | check ÷ echo server CPU/req |",
-        "|---|---:|---:|---:|---:|",
+        "| transport | check ÷ echo req/s | check ÷ echo p50 | check ÷ echo p99 | check ÷ echo server CPU/req | req/s ratio per repetition |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for transport, label in (("grpc", "gRPC (h2load)"), ("http", "HTTP JSON (wrk)")):
         r = report["ratios"][transport]
+        per_rep = ", ".join(f"{p['rps']:.2f}" for p in r["per_rep"])
         lines.append(f"| {label} | {r['rps_check_over_echo']:.2f} | {r['p50_check_over_echo']:.2f} | "
-                     f"{r['p99_check_over_echo']:.2f} | {r['cpu_per_req_check_over_echo']:.2f} |")
+                     f"{r['p99_check_over_echo']:.2f} | {r['cpu_per_req_check_over_echo']:.2f} | {per_rep} |")
     lines.append("")
     return "\n".join(lines)
 
