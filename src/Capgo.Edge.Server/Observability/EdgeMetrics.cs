@@ -37,7 +37,7 @@ internal sealed class EdgeMetrics
         _time = time;
         var meter = meters.Create(MeterName);
         meter.CreateObservableCounter("capgo_edge_checks", ReportChecks, description: "Update checks answered, by kind and error code (code is empty for offers).");
-        _duration = meter.CreateHistogram<double>(CheckDuration, unit: "s", description: "Time to answer an update check inside the edge (after parsing, before serialization).");
+        _duration = meter.CreateHistogram<double>(CheckDuration, unit: "s", description: "Time to answer an update check inside the edge, up to serialization: from the decoded request over gRPC, from the start of the body read over HTTP.");
         _syncEvents = meter.CreateCounter<long>("capgo_edge_sync_events", description: "Projection changes applied, by type.");
         meter.CreateObservableGauge("capgo_edge_projection_apps", () => store.Count, description: "Apps held in memory.");
         meter.CreateObservableGauge(
