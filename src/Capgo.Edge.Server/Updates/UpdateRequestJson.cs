@@ -114,8 +114,7 @@ internal static class UpdateRequestJson
                     return true;
                 }
 
-                // GetString refuses invalid UTF-8 itself (InvalidOperationException, caught by Read).
-                SetString(ref raw, field, reader.GetString());
+                SetString(ref raw, field, ReadString(ref reader, field));
                 return true;
 
             case JsonTokenType.True or JsonTokenType.False:
@@ -158,6 +157,16 @@ internal static class UpdateRequestJson
                 return true;
         }
     }
+
+    /// <summary>
+    /// Repeating fields come from the shared string table (<see cref="UpdateRequestReader"/> explains
+    /// why); the device and custom ids, escaped values and malformed UTF-8 go through <c>GetString</c>,
+    /// which refuses invalid UTF-8 itself (InvalidOperationException, caught by Read).
+    /// </summary>
+    private static string? ReadString(ref Utf8JsonReader reader, CheckFields field) =>
+        field is CheckFields.DeviceId or CheckFields.CustomId || reader.ValueIsEscaped || reader.HasValueSequence
+            ? reader.GetString()
+            : Utf8StringCache.Requests.Get(reader.ValueSpan) ?? reader.GetString();
 
     private static bool IsValidUtf8(ref Utf8JsonReader reader) =>
         reader.ValueIsEscaped || Utf8.IsValid(reader.ValueSpan);
