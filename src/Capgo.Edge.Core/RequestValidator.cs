@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Capgo.Edge.Core;
 
 /// <summary>Validates and normalises an update check (update-check.md §1), in the contract's order.</summary>
@@ -8,22 +10,37 @@ public static class RequestValidator
     public const int MaxKeyIdLength = 20;
 
     /// <summary>Returns null and the normalised check when the request is valid, else the error to answer.</summary>
+    /// <remarks>
+    /// Inlined, so the check is returned into the caller's own stack variable: written through the
+    /// <c>out</c> parameter from inside the large method, the struct (eight references) was copied with
+    /// GC write barriers (<c>Buffer.BulkMoveWithWriteBarrier</c>). <c>Validate_Only</c> 141–153 → 129 ns.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static RequestError? Validate(in RawUpdateCheck raw, out UpdateCheck check)
     {
-        check = default;
+        check = Normalize(raw, out var error);
+        return error;
+    }
+
+    private static UpdateCheck Normalize(in RawUpdateCheck raw, out RequestError? error)
+    {
+        error = null;
         if (raw.IsEmpty)
         {
-            return RequestError.EmptyBody;
+            error = RequestError.EmptyBody;
+            return default;
         }
 
         if (IsMissing(raw.DeviceId, raw.WrongType, CheckFields.DeviceId))
         {
-            return RequestError.MissingDeviceId;
+            error = RequestError.MissingDeviceId;
+            return default;
         }
 
         if (IsMissing(raw.AppId, raw.WrongType, CheckFields.AppId))
         {
-            return RequestError.MissingAppId;
+            error = RequestError.MissingAppId;
+            return default;
         }
 
         string? versionBuild = null;
@@ -32,7 +49,8 @@ public static class RequestValidator
         {
             if (!VersionBuild.TryNormalize(raw.VersionBuild, out versionBuild, out nativeVersion))
             {
-                return RequestError.Semver(raw.VersionBuild);
+                error = RequestError.Semver(raw.VersionBuild);
+                return default;
             }
         }
 
@@ -113,12 +131,13 @@ public static class RequestValidator
 
         if (issues is not null)
         {
-            return RequestError.Invalid(issues);
+            error = RequestError.Invalid(issues);
+            return default;
         }
 
         // A device on the bundle shipped in the binary reports the native version as its bundle.
         var versionName = raw.VersionName == Names.Builtin ? versionBuild! : raw.VersionName!;
-        check = new UpdateCheck(
+        return new UpdateCheck(
             raw.AppId!,
             raw.DeviceId!,
             versionName,
@@ -131,7 +150,6 @@ public static class RequestValidator
             raw.IsProd ?? true,
             string.IsNullOrEmpty(raw.DefaultChannel) ? null : raw.DefaultChannel,
             string.IsNullOrEmpty(raw.KeyId) ? null : raw.KeyId);
-        return null;
     }
 
     private static bool IsMissing(string? value, CheckFields wrong, CheckFields field) =>
