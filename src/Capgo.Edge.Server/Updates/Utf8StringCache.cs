@@ -24,7 +24,8 @@ internal sealed class Utf8StringCache
 
     /// <summary>
     /// The table both transports' request readers share: 4 096 slots (32 KiB of references) hold the
-    /// app ids and versions of a few hundred busy apps with few collisions.
+    /// app ids and versions of a few hundred busy apps with few collisions, and never more than
+    /// 4 096 strings of at most <see cref="MaxLength"/> characters (~1 MiB), whatever clients send.
     /// </summary>
     public static Utf8StringCache Requests { get; } = new(4096);
 
