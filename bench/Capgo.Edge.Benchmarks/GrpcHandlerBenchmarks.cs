@@ -54,7 +54,7 @@ public class GrpcHandlerBenchmarks
         Expect(CheckForUpdate_Blocked().Result.Error == "disable_auto_update_to_major", "blocked");
         Expect(CheckForUpdate_RolloutHit().Result.Version == "1.5.0", "rollout hit");
         Expect(CheckForUpdate_Offer_JsonTransport().Result.Version == "1.6.0-beta.1", "offer (JSON transport)");
-        Expect(_grpc.Trailers.Get(UpdateServiceImpl.GenerationHeader)?.Value == "1", "generation trailer");
+        Expect(_grpc.HttpTrailers[UpdateServiceImpl.GenerationHeader] == "1", "generation trailer");
     }
 
     [Benchmark(Baseline = true)]
@@ -100,7 +100,7 @@ public class GrpcHandlerBenchmarks
     private Task<UpdateReply> Check(UpdateRequest request)
     {
         // A real call starts with empty trailers; the handler adds the generation.
-        _grpc.Trailers.Clear();
+        _grpc.HttpTrailers.Clear();
         return _service.CheckForUpdate(request, _grpc);
     }
 

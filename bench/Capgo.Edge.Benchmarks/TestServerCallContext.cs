@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Capgo.Edge.Benchmarks;
 
@@ -19,10 +20,11 @@ public sealed class TestServerCallContext : ServerCallContext
         _userState = new Dictionary<object, object> { [HttpContextKey] = httpContext };
     }
 
-    /// <summary>An HTTP/2 request with the given content type, as Kestrel would hand it over.</summary>
+    /// <summary>An HTTP/2 request with the given content type, as Kestrel would hand it over (trailers included).</summary>
     public static TestServerCallContext Create(string contentType, string path)
     {
         var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseTrailersFeature>(new TrailersFeature());
         http.Request.Method = "POST";
         http.Request.Protocol = "HTTP/2";
         http.Request.Path = path;
@@ -32,7 +34,11 @@ public sealed class TestServerCallContext : ServerCallContext
 
     public HttpContext HttpContext { get; }
 
+    /// <summary>Trailers added through <see cref="ServerCallContext.ResponseTrailers"/>.</summary>
     public Metadata Trailers { get; } = [];
+
+    /// <summary>The HTTP response trailers, where the handler appends the generation.</summary>
+    public IHeaderDictionary HttpTrailers => HttpContext.Features.Get<IHttpResponseTrailersFeature>()!.Trailers;
 
     protected override string MethodCore => HttpContext.Request.Path.Value ?? "";
     protected override string HostCore => "localhost";
@@ -50,4 +56,9 @@ public sealed class TestServerCallContext : ServerCallContext
         throw new NotSupportedException();
 
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+
+    private sealed class TrailersFeature : IHttpResponseTrailersFeature
+    {
+        public IHeaderDictionary Trailers { get; set; } = new HeaderDictionary();
+    }
 }
