@@ -4,6 +4,7 @@
 # same-run baseline on both transports. See loadtests/README.md.
 #
 #   loadtests/run.sh [--smoke|--short|--full] [--standalone] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
+#                    [--transport grpc|http]   (only that transport's check and echo)
 #                    [--edge-arg --Key=Value]...   (configuration passed to the edge, e.g. --HttpApi:ServeChecksDirectly=false)
 set -euo pipefail
 
@@ -25,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1 ;;
     --duration) extra+=(--duration "$2"); shift ;;
     --reps) extra+=(--reps "$2"); shift ;;
+    --transport) extra+=(--transport "$2"); shift ;;
     --edge-arg) extra+=("--edge-arg=$2"); shift ;;
     # Redis mode is the default (a redis-server started here, the projection published with capgo-edge);
     # --standalone serves the generated folder instead.

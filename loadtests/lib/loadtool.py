@@ -551,6 +551,9 @@ SCENARIOS = [
 
 def command_run(args: argparse.Namespace) -> int:
     mode = MODES[args.mode]
+    # --transport grpc (or http) runs only that transport's check and echo: more pairs per minute when
+    # one transport is being worked on. The report then has that transport's ratios only.
+    scenarios = [s for s in SCENARIOS if args.transport in ("both", s[1])]
     duration = args.duration or mode["duration"]
     reps = args.reps or mode["reps"]
     results = Path(args.results)
@@ -673,13 +676,13 @@ def command_run(args: argparse.Namespace) -> int:
 
         if mode["warmup"]:
             log(f"warm-up: {mode['warmup']}s per scenario (not recorded)")
-            for name, _, _ in SCENARIOS:
+            for name, _, _ in scenarios:
                 scenario(name, mode["warmup"], None)
 
         runs = []
         for rep in range(1, reps + 1):
             log(f"repetition {rep}/{reps}")
-            order = SCENARIOS if rep % 2 else list(reversed(SCENARIOS))  # alternate to spread drift
+            order = scenarios if rep % 2 else list(reversed(scenarios))  # alternate to spread drift
             for name, _, _ in order:
                 runs.append(scenario(name, duration, rep))
 
@@ -688,8 +691,8 @@ def command_run(args: argparse.Namespace) -> int:
         after_ok = all(p["http_status"] == 200 and p["grpc_status"] == 0 for p in after)
         log(f"post-load gRPC probe: {'all grpc-status 0' if after_ok else 'FAILED ' + json.dumps(after)}")
 
-        report = build_report(args, mode, duration, reps, summary, probes, http_probe_statuses, after_ok, runs, edge,
-                              ready, server_cpu, load_cpu)
+        report = build_report(args, mode, duration, reps, scenarios, summary, probes, http_probe_statuses, after_ok, runs,
+                              edge, ready, server_cpu, load_cpu)
         (results / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         markdown = render_markdown(report)
         (results / "results.md").write_text(markdown, encoding="utf-8")
@@ -708,14 +711,14 @@ def command_run(args: argparse.Namespace) -> int:
     return exit_code
 
 
-def build_report(args, mode, duration, reps, summary, probes, http_probe_statuses, after_ok, runs, edge, ready,
-                 server_cpu, load_cpu) -> dict:
+def build_report(args, mode, duration, reps, scenarios, summary, probes, http_probe_statuses, after_ok, runs, edge,
+                 ready, server_cpu, load_cpu) -> dict:
     def median(values):
         values = [v for v in values if v is not None]
         return statistics.median(values) if values else None
 
     aggregate = {}
-    for name, transport, kind in SCENARIOS:
+    for name, transport, kind in scenarios:
         rows = [r for r in runs if r["scenario"] == name]
         aggregate[name] = {
             "transport": transport, "kind": kind, "reps": len(rows),
@@ -731,7 +734,7 @@ def build_report(args, mode, duration, reps, summary, probes, http_probe_statuse
         }
 
     ratios = {}
-    for transport in ("grpc", "http"):
+    for transport in dict.fromkeys(t for _, t, _ in scenarios):
         check, echo = aggregate[f"{transport}-check"], aggregate[f"{transport}-echo"]
         per_rep = []
         for rep in range(1, reps + 1):
@@ -806,6 +809,8 @@ def render_markdown(report: dict) -> str:
         "|---|---:|---:|---:|---:|---|",
     ]
     for transport, label in (("grpc", "gRPC (h2load)"), ("http", "HTTP JSON (wrk)")):
+        if transport not in report["ratios"]:
+            continue
         r = report["ratios"][transport]
         per_rep = ", ".join(f"{p['rps']:.2f}" for p in r["per_rep"])
         lines.append(f"| {label} | {r['rps_check_over_echo']:.2f} | {r['p50_check_over_echo']:.2f} | "
@@ -836,6 +841,8 @@ def main() -> int:
     run.add_argument("--commit", default="unknown")
     run.add_argument("--duration", type=int, help="override seconds per scenario (whole seconds: h2load and wrk take no fractions)")
     run.add_argument("--reps", type=int, help="override repetitions")
+    run.add_argument("--transport", choices=["both", "grpc", "http"], default="both",
+                     help="run only this transport's check and echo (default: both)")
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
     run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")
     run.add_argument("--cli", default="", help="path of capgo-edge.dll (Redis mode)")
