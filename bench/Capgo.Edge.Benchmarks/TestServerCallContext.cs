@@ -34,9 +34,6 @@ public sealed class TestServerCallContext : ServerCallContext
 
     public HttpContext HttpContext { get; }
 
-    /// <summary>Trailers added through <see cref="ServerCallContext.ResponseTrailers"/>.</summary>
-    public Metadata Trailers { get; } = [];
-
     /// <summary>The HTTP response trailers, where the handler appends the generation.</summary>
     public IHeaderDictionary HttpTrailers => HttpContext.Features.Get<IHttpResponseTrailersFeature>()!.Trailers;
 
@@ -46,7 +43,7 @@ public sealed class TestServerCallContext : ServerCallContext
     protected override DateTime DeadlineCore => DateTime.MaxValue;
     protected override Metadata RequestHeadersCore { get; } = [];
     protected override CancellationToken CancellationTokenCore => CancellationToken.None;
-    protected override Metadata ResponseTrailersCore => Trailers;
+    protected override Metadata ResponseTrailersCore { get; } = [];
     protected override Status StatusCore { get; set; }
     protected override WriteOptions? WriteOptionsCore { get; set; }
     protected override AuthContext AuthContextCore { get; } = new(null, []);

@@ -57,12 +57,12 @@ internal sealed class Utf8StringCache
         var cached = Volatile.Read(ref slot);
 
         // Ascii.Equals is false for any non-ASCII byte: only ASCII values are ever stored and returned.
-        if (cached is not null && System.Text.Ascii.Equals(utf8, cached))
+        if (cached is not null && Ascii.Equals(utf8, cached))
         {
             return cached;
         }
 
-        if (!System.Text.Ascii.IsValid(utf8))
+        if (!Ascii.IsValid(utf8))
         {
             return Decode(utf8);
         }
