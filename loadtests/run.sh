@@ -5,6 +5,7 @@
 #
 #   loadtests/run.sh [--smoke|--short|--full] [--standalone] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
 #                    [--transport grpc|http]   (only that transport's check and echo)
+#                    [--echo-bytes exchange|request]   (echo sized to the check's request + reply (default), or its request only)
 #                    [--edge-arg --Key=Value]...   (configuration passed to the edge, e.g. --HttpApi:ServeChecksDirectly=false)
 set -euo pipefail
 
@@ -27,12 +28,13 @@ while [[ $# -gt 0 ]]; do
     --duration) extra+=(--duration "$2"); shift ;;
     --reps) extra+=(--reps "$2"); shift ;;
     --transport) extra+=(--transport "$2"); shift ;;
+    --echo-bytes) extra+=(--echo-bytes "$2"); shift ;;
     --edge-arg) extra+=("--edge-arg=$2"); shift ;;
     # Redis mode is the default (a redis-server started here, the projection published with capgo-edge);
     # --standalone serves the generated folder instead.
     --redis) redis=1 ;;
     --standalone) redis=0 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift

@@ -105,6 +105,21 @@ def grpc_frame(message: bytes) -> bytes:
     return b"\x00" + struct.pack(">I", len(message)) + message
 
 
+def echo_frame(framed_bytes: int) -> bytes:
+    """A framed EchoRequest of exactly framed_bytes bytes (5-byte prefix, tag, length, payload of 'x')."""
+    message_bytes = max(framed_bytes - 5, 3)
+    for length_bytes in (1, 2, 3):
+        payload = message_bytes - 1 - length_bytes
+        if payload >= 1 and len(_varint(payload)) == length_bytes:
+            return grpc_frame(_string_field(1, "x" * payload))
+    return grpc_frame(_string_field(1, "x" * max(message_bytes - 3, 1)))
+
+
+def echo_json(body_bytes: int) -> str:
+    """A JSON echo body of body_bytes bytes: the reply (the same object) has that size too."""
+    return json.dumps({"payload": "x" * max(body_bytes - len('{"payload":""}'), 1)}, separators=(",", ":"))
+
+
 def decode_fields(message: bytes) -> dict[int, object]:
     """Top-level fields of a protobuf message (strings decoded, varints as ints)."""
     fields: dict[int, object] = {}
@@ -549,6 +564,39 @@ SCENARIOS = [
 ]
 
 
+HTTP_PROBES = 200  # HTTP check bodies probed before the load: statuses, and the mean reply size
+
+
+def size_echo_bodies(echo_bytes: str, bodies: Path, grpc_check: list[Path], http_lines: list[str],
+                     http_reply_sizes: list[int], edge: "Edge") -> dict:
+    """Sizes the HTTP echo body for --echo-bytes (see its help) and returns the sizes used.
+
+    exchange: the echo moves as many bytes per call as the check it is paired with, request and reply
+    together (an echo's reply is as large as its request); request: the echo's request is as large as
+    the check's (the baseline before 2026-12-01)."""
+    http_request = sum(len(l.encode()) for l in http_lines) / max(len(http_lines), 1)
+    http_reply = sum(http_reply_sizes) / max(len(http_reply_sizes), 1)
+    http_echo = round((http_request + http_reply) / 2) if echo_bytes == "exchange" else round(http_request)
+    (bodies / "http-echo.txt").write_text(echo_json(http_echo) + "\n", encoding="utf-8")
+    return {
+        "mode": echo_bytes,
+        "http_check_request_bytes_mean": round(http_request, 1), "http_check_reply_bytes_mean": round(http_reply, 1),
+        "http_echo_body_bytes": http_echo,
+        "grpc_check_request_bytes": [f.stat().st_size for f in grpc_check],
+    }
+
+
+def write_grpc_echo_bodies(echo_bytes: str, grpc_check: list[Path], grpc_echo: list[Path], sizes: dict) -> None:
+    """Echo body n goes with check body n (the same h2load slot); see size_echo_bodies."""
+    framed = []
+    for n, (check, echo) in enumerate(zip(grpc_check, grpc_echo)):
+        request = check.stat().st_size
+        target = round((request + sizes["grpc_check_reply_bytes"][n]) / 2) if echo_bytes == "exchange" else request
+        echo.write_bytes(echo_frame(target))
+        framed.append(echo.stat().st_size)
+    sizes["grpc_echo_bytes"] = framed
+
+
 def command_run(args: argparse.Namespace) -> int:
     mode = MODES[args.mode]
     # --transport grpc (or http) runs only that transport's check and echo: more pairs per minute when
@@ -606,7 +654,18 @@ def command_run(args: argparse.Namespace) -> int:
         grpc_check = [bodies / f"grpc-check-{n}.bin" for n in range(GRPC_PROCESSES)]
         grpc_echo = [bodies / f"grpc-echo-{n}.bin" for n in range(GRPC_PROCESSES)]
         probes = {"grpc-check": [], "grpc-echo": []}
+        http_lines = (bodies / "http-check.txt").read_text().splitlines()
+        http_probe_statuses: dict[str, int] = {}
+        http_reply_sizes: list[int] = []
+        for line in http_lines[:HTTP_PROBES]:
+            status, reply = http_probe(edge, "/updates", line)
+            http_probe_statuses[str(status)] = http_probe_statuses.get(str(status), 0) + 1
+            http_reply_sizes.append(len(reply.encode()))
+        echo_sizes = size_echo_bodies(args.echo_bytes, bodies, grpc_check, http_lines[:HTTP_PROBES], http_reply_sizes, edge)
         for label, files, method in (("grpc-check", grpc_check, "CheckForUpdate"), ("grpc-echo", grpc_echo, "Echo")):
+            if label == "grpc-echo":
+                echo_sizes["grpc_check_reply_bytes"] = [p["reply_bytes"] for p in probes["grpc-check"]]
+                write_grpc_echo_bodies(args.echo_bytes, grpc_check, grpc_echo, echo_sizes)
             for n, f in enumerate(files):
                 probe = grpc_probe(edge, method, f)
                 probes[label].append(probe)
@@ -620,13 +679,12 @@ def command_run(args: argparse.Namespace) -> int:
                     f"{probe['reply_bytes']} B reply {shown}")
                 if probe["http_status"] != 200 or probe["grpc_status"] != 0:
                     raise RuntimeError(f"probe of {f.name} failed: {probe}")
-        http_lines = (bodies / "http-check.txt").read_text().splitlines()
-        http_probe_statuses: dict[str, int] = {}
-        for line in http_lines[:20]:
-            status, _ = http_probe(edge, "/updates", line)
-            http_probe_statuses[str(status)] = http_probe_statuses.get(str(status), 0) + 1
         status, body = http_probe(edge, "/echo", (bodies / "http-echo.txt").read_text().strip())
-        log(f"  probe http-check (20 bodies): statuses {http_probe_statuses}; http-echo: {status}")
+        log(f"  probe http-check ({len(http_reply_sizes)} bodies): statuses {http_probe_statuses}; http-echo: {status}")
+        if status != 200:
+            raise RuntimeError(f"probe of /echo failed: {status} {body[:200]}")
+        log(f"  echo bodies ({args.echo_bytes}-sized): {json.dumps(echo_sizes)}")
+        probes["echo_bodies"] = echo_sizes
 
         check_reply_bytes = [p["reply_bytes"] for p in probes["grpc-check"]]
         echo_reply_bytes = [p["reply_bytes"] for p in probes["grpc-echo"]]
@@ -767,6 +825,18 @@ def build_report(args, mode, duration, reps, scenarios, summary, probes, http_pr
     }
 
 
+def _echo_line(sizes: dict | None) -> str:
+    if not sizes:
+        return "- echo bodies: as large as the check's request"
+    what = ("as many bytes per call as the paired check, request and reply together" if sizes["mode"] == "exchange"
+            else "as large as the check's request")
+    return (f"- echo bodies ({sizes['mode']}): {what}. gRPC framed bytes, check request / reply → echo (each way): "
+            + ", ".join(f"{q} / {r} → {e}" for q, r, e in zip(sizes["grpc_check_request_bytes"], sizes["grpc_check_reply_bytes"],
+                                                              sizes["grpc_echo_bytes"]))
+            + f"; HTTP mean check request / reply → echo: {sizes['http_check_request_bytes_mean']:.0f} / "
+              f"{sizes['http_check_reply_bytes_mean']:.0f} → {sizes['http_echo_body_bytes']} B")
+
+
 def _fmt(value, digits=2):
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -788,6 +858,7 @@ def render_markdown(report: dict) -> str:
         f"HTTP {report['concurrency']['http']}",
         f"- gRPC check bodies: {', '.join(b['label'] for b in p['grpc_bodies'])} (one h2load each); "
         f"HTTP check bodies: {p['json_bodies']} distinct (wrk + Lua, round-robin)",
+        _echo_line(report["probes"]["grpc"].get("echo_bodies")),
         f"- errors = non-2xx + transport failures + gRPC non-zero status (inferred from DATA bytes; "
         f"post-load curl probe grpc-status 0: {report['probes']['post_load_grpc_ok']})",
         "",
@@ -846,6 +917,9 @@ def main() -> int:
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
     run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")
     run.add_argument("--cli", default="", help="path of capgo-edge.dll (Redis mode)")
+    run.add_argument("--echo-bytes", choices=["exchange", "request"], default="exchange",
+                     help="exchange (default): each echo body moves as many bytes per call as its paired check, "
+                          "request and reply together; request: as large as the check's request only")
     run.add_argument("--edge-arg", action="append", default=[],
                      help="extra configuration for the edge, e.g. --HttpApi:ServeChecksDirectly=false (repeatable)")
 
