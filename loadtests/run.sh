@@ -5,7 +5,7 @@
 #
 #   loadtests/run.sh [--smoke|--short|--full] [--standalone] [--no-build] [--no-pin] [--duration S] [--reps N] [--keep]
 #                    [--transport grpc|http]   (only that transport's check and echo)
-#                    [--echo-bytes exchange|request]   (echo sized to the check's request + reply (default), or its request only)
+#                    [--echo-bytes exchange|request|both]   (echo sized to the check's request + reply (default), its request only, or both baselines)
 #                    [--edge-arg --Key=Value]...   (configuration passed to the edge, e.g. --HttpApi:ServeChecksDirectly=false)
 set -euo pipefail
 

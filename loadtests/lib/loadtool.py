@@ -562,6 +562,8 @@ SCENARIOS = [
     ("http-echo", "http", "echo"),
     ("http-check", "http", "check"),
 ]
+# With --echo-bytes both: the request-sized echo as a second baseline, next to the others.
+REQUEST_ECHO_SCENARIOS = [("grpc-echo-req", "grpc", "echo"), ("http-echo-req", "http", "echo")]
 
 
 HTTP_PROBES = 200  # HTTP check bodies probed before the load: statuses, and the mean reply size
@@ -573,11 +575,13 @@ def size_echo_bodies(echo_bytes: str, bodies: Path, grpc_check: list[Path], http
 
     exchange: the echo moves as many bytes per call as the check it is paired with, request and reply
     together (an echo's reply is as large as its request); request: the echo's request is as large as
-    the check's (the baseline before 2026-12-01)."""
+    the check's (the baseline before 2026-12-01); both: exchange-sized echo scenarios, plus request-sized
+    ones (grpc-echo-req, http-echo-req) as a second baseline in the same run."""
     http_request = sum(len(l.encode()) for l in http_lines) / max(len(http_lines), 1)
     http_reply = sum(http_reply_sizes) / max(len(http_reply_sizes), 1)
-    http_echo = round((http_request + http_reply) / 2) if echo_bytes == "exchange" else round(http_request)
+    http_echo = round(http_request) if echo_bytes == "request" else round((http_request + http_reply) / 2)
     (bodies / "http-echo.txt").write_text(echo_json(http_echo) + "\n", encoding="utf-8")
+    (bodies / "http-echo-req.txt").write_text(echo_json(round(http_request)) + "\n", encoding="utf-8")
     return {
         "mode": echo_bytes,
         "http_check_request_bytes_mean": round(http_request, 1), "http_check_reply_bytes_mean": round(http_reply, 1),
@@ -591,8 +595,9 @@ def write_grpc_echo_bodies(echo_bytes: str, grpc_check: list[Path], grpc_echo: l
     framed = []
     for n, (check, echo) in enumerate(zip(grpc_check, grpc_echo)):
         request = check.stat().st_size
-        target = round((request + sizes["grpc_check_reply_bytes"][n]) / 2) if echo_bytes == "exchange" else request
+        target = request if echo_bytes == "request" else round((request + sizes["grpc_check_reply_bytes"][n]) / 2)
         echo.write_bytes(echo_frame(target))
+        echo.with_name(echo.name.replace("grpc-echo-", "grpc-echo-req-")).write_bytes(echo_frame(request))
         framed.append(echo.stat().st_size)
     sizes["grpc_echo_bytes"] = framed
 
@@ -601,7 +606,10 @@ def command_run(args: argparse.Namespace) -> int:
     mode = MODES[args.mode]
     # --transport grpc (or http) runs only that transport's check and echo: more pairs per minute when
     # one transport is being worked on. The report then has that transport's ratios only.
-    scenarios = [s for s in SCENARIOS if args.transport in ("both", s[1])]
+    # Each request-sized echo runs right after its transport's check, the other echo right before it.
+    ordered = [s for row in SCENARIOS for s in [row] + [e for e in REQUEST_ECHO_SCENARIOS
+               if args.echo_bytes == "both" and row[2] == "check" and e[1] == row[1]]]
+    scenarios = [s for s in ordered if args.transport in ("both", s[1])]
     duration = args.duration or mode["duration"]
     reps = args.reps or mode["reps"]
     results = Path(args.results)
@@ -688,6 +696,13 @@ def command_run(args: argparse.Namespace) -> int:
 
         check_reply_bytes = [p["reply_bytes"] for p in probes["grpc-check"]]
         echo_reply_bytes = [p["reply_bytes"] for p in probes["grpc-echo"]]
+        grpc_echo_req = [bodies / f"grpc-echo-req-{n}.bin" for n in range(GRPC_PROCESSES)]
+        echo_req_reply_bytes = [f.stat().st_size for f in grpc_echo_req]  # an echo's reply is its request
+        if args.echo_bytes == "both":
+            for f in grpc_echo_req:
+                probe = grpc_probe(edge, "Echo", f)
+                if probe["http_status"] != 200 or probe["grpc_status"] != 0 or probe["reply_bytes"] != f.stat().st_size:
+                    raise RuntimeError(f"probe of {f.name} failed: {probe}")
 
         def settle(limit: float = 15.0) -> float:
             """Waits until the edge is idle (< 3 % of a core over 0.5 s), e.g. until the device events a
@@ -711,14 +726,18 @@ def command_run(args: argparse.Namespace) -> int:
                 result = run_h2load(edge, "Echo", grpc_echo, echo_reply_bytes, seconds, raw, tag, load_cpu)
             elif name == "grpc-check":
                 result = run_h2load(edge, "CheckForUpdate", grpc_check, check_reply_bytes, seconds, raw, tag, load_cpu)
+            elif name == "grpc-echo-req":
+                result = run_h2load(edge, "Echo", grpc_echo_req, echo_req_reply_bytes, seconds, raw, tag, load_cpu)
             elif name == "http-echo":
                 result = run_wrk(edge, "/echo", bodies / "http-echo.txt", seconds, raw, tag, load_cpu)
+            elif name == "http-echo-req":
+                result = run_wrk(edge, "/echo", bodies / "http-echo-req.txt", seconds, raw, tag, load_cpu)
             else:
                 result = run_wrk(edge, "/updates", bodies / "http-check.txt", seconds, raw, tag, load_cpu)
             cpu = proc_cpu_seconds(edge.pid) - cpu_before
             if rep is None:
                 return None
-            transport, kind = next((t, k) for n, t, k in SCENARIOS if n == name)
+            transport, kind = next((t, k) for n, t, k in SCENARIOS + REQUEST_ECHO_SCENARIOS if n == name)
             result.update({
                 "scenario": name, "transport": transport, "kind": kind, "rep": rep,
                 "server_cpu_s": cpu, "server_cores_busy": cpu / max(result.get("seconds") or seconds, 1e-9),
@@ -792,15 +811,18 @@ def build_report(args, mode, duration, reps, scenarios, summary, probes, http_pr
         }
 
     ratios = {}
-    for transport in dict.fromkeys(t for _, t, _ in scenarios):
-        check, echo = aggregate[f"{transport}-check"], aggregate[f"{transport}-echo"]
+    baselines = [(t, f"{t}-echo") for t in dict.fromkeys(t for _, t, _ in scenarios)]
+    baselines += [(f"{t}-req", f"{t}-echo-req") for t in dict.fromkeys(t for _, t, _ in scenarios) if f"{t}-echo-req" in aggregate]
+    for key, baseline in baselines:
+        transport = key.removesuffix("-req")
+        check, echo = aggregate[f"{transport}-check"], aggregate[baseline]
         per_rep = []
         for rep in range(1, reps + 1):
             c = next(r for r in runs if r["scenario"] == f"{transport}-check" and r["rep"] == rep)
-            e = next(r for r in runs if r["scenario"] == f"{transport}-echo" and r["rep"] == rep)
+            e = next(r for r in runs if r["scenario"] == baseline and r["rep"] == rep)
             per_rep.append({"rep": rep, "rps": c["rps"] / e["rps"], "p99": c["p99_ms"] / e["p99_ms"],
                             "cpu_per_req": c["server_cpu_us_per_req"] / e["server_cpu_us_per_req"]})
-        ratios[transport] = {
+        ratios[key] = {
             "rps_check_over_echo": median([p["rps"] for p in per_rep]),
             "p99_check_over_echo": median([p["p99"] for p in per_rep]),
             "p50_check_over_echo": check["p50_ms"] / echo["p50_ms"],
@@ -879,7 +901,10 @@ def render_markdown(report: dict) -> str:
         "| transport | check ÷ echo req/s | check ÷ echo p50 | check ÷ echo p99 | check ÷ echo server CPU/req | req/s ratio per repetition |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    for transport, label in (("grpc", "gRPC (h2load)"), ("http", "HTTP JSON (wrk)")):
+    exchange = report["probes"]["grpc"].get("echo_bodies", {}).get("mode", "request") != "request"
+    echo_label = " vs exchange-sized echo" if exchange else " vs request-sized echo"
+    for transport, label in (("grpc", "gRPC (h2load)" + echo_label), ("grpc-req", "gRPC (h2load) vs request-sized echo"),
+                             ("http", "HTTP JSON (wrk)" + echo_label), ("http-req", "HTTP JSON (wrk) vs request-sized echo")):
         if transport not in report["ratios"]:
             continue
         r = report["ratios"][transport]
@@ -917,9 +942,10 @@ def main() -> int:
     run.add_argument("--no-pin", action="store_true", help="do not pin server and load generators to separate CPUs")
     run.add_argument("--redis", action="store_true", help="publish the projection to a redis-server started here (Redis mode)")
     run.add_argument("--cli", default="", help="path of capgo-edge.dll (Redis mode)")
-    run.add_argument("--echo-bytes", choices=["exchange", "request"], default="exchange",
+    run.add_argument("--echo-bytes", choices=["exchange", "request", "both"], default="exchange",
                      help="exchange (default): each echo body moves as many bytes per call as its paired check, "
-                          "request and reply together; request: as large as the check's request only")
+                          "request and reply together; request: as large as the check's request only; "
+                          "both: exchange-sized echo plus a request-sized echo as a second baseline in the same run")
     run.add_argument("--edge-arg", action="append", default=[],
                      help="extra configuration for the edge, e.g. --HttpApi:ServeChecksDirectly=false (repeatable)")
 
