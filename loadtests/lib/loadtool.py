@@ -5,8 +5,10 @@ Subcommands:
   generate  write a realistic projection (app documents) and the request bodies
   run       start the edge on free ports, drive it with h2load (gRPC) and wrk (HTTP JSON), with
             the Echo RPC as the same-run baseline on both transports, and write the report
+  profile   perf cpu-clock profiles of the edge under h2load, Echo then CheckForUpdate, per function
 
-`loadtests/run.sh` is the supported entry point; it builds the server and calls `run`.
+`loadtests/run.sh` is the supported entry point; it builds the server and calls `run`
+(`loadtests/profile.sh` calls `profile`).
 """
 
 from __future__ import annotations
@@ -409,7 +411,7 @@ class Edge:
     """The server process: started here, stopped here, by its own pid."""
 
     def __init__(self, binary: Path, projection: Path, results: Path, cpu: str | None, redis: str | None = None,
-                 extra_args: list[str] | None = None):
+                 extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None):
         self.http_port, self.grpc_port = free_ports(2)
         self.log_path = results / "server.log"
         source = f"--ConnectionStrings:Redis={redis}" if redis else f"--Projection:Directory={projection}"
@@ -423,7 +425,7 @@ class Edge:
             *(extra_args or []),
         ]
         self._log = open(self.log_path, "wb")
-        env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", ASPNETCORE_ENVIRONMENT="Production")
+        env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", ASPNETCORE_ENVIRONMENT="Production", **(extra_env or {}))
         self.process = subprocess.Popen(pinned(cpu, args), stdout=self._log, stderr=subprocess.STDOUT, env=env)
         self.pid = self.process.pid  # taskset execs the server: same pid
 
@@ -691,7 +693,7 @@ def command_run(args: argparse.Namespace) -> int:
         log(f"  probe http-check ({len(http_reply_sizes)} bodies): statuses {http_probe_statuses}; http-echo: {status}")
         if status != 200:
             raise RuntimeError(f"probe of /echo failed: {status} {body[:200]}")
-        log(f"  echo bodies ({args.echo_bytes}-sized): {json.dumps(echo_sizes)}")
+        log(f"  echo bodies (--echo-bytes {args.echo_bytes}): {json.dumps(echo_sizes)}")
         probes["echo_bodies"] = echo_sizes
 
         check_reply_bytes = [p["reply_bytes"] for p in probes["grpc-check"]]
@@ -786,6 +788,106 @@ def command_run(args: argparse.Namespace) -> int:
             redis_process.terminate()
             redis_process.wait()
     return exit_code
+
+
+def perf_samples(data: Path) -> dict[str, int]:
+    """Self samples per function of a `perf record` file (JIT frames named through the edge's perf map)."""
+    out = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "sym", "--stdio", "-n"],
+                         capture_output=True, text=True, check=True).stdout
+    samples: dict[str, int] = {}
+    for line in out.splitlines():
+        match = re.match(r"\s+[\d.]+%\s+(\d+)\s+\[.\]\s+(.*)$", line)
+        if match:
+            # One function whatever tier its code was in when sampled.
+            name = re.sub(r"\[(OptimizedTier1|Optimized|Tier0|Tier1|QuickJitted|Instrumented\w*|PreJIT)\]$", "", match.group(2).strip())
+            name = re.sub(r"\s*\[[^\]]*\]\s*", " ", name).replace("valuetype ", "").replace("class ", "").replace("instance ", "")
+            samples[name.strip()] = samples.get(name.strip(), 0) + int(match.group(1))
+    return samples
+
+
+def command_profile(args: argparse.Namespace) -> int:
+    """perf cpu-clock profiles of the edge under h2load: Echo, then CheckForUpdate, same edge, same bodies as `run`."""
+    results = Path(args.results)
+    raw = results / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    work = Path(args.work)
+    two_cores = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+    server_cpu, load_cpu = ("1", "0") if two_cores else (None, None)
+    log(f"generating projection: 1000 apps × {len(CHANNELS)} channels, 100000 device overrides")
+    generate(work, 1000, 100_000, 200)
+    bodies = work / "bodies"
+    # Perf maps name JIT frames; without W^X the JIT's code is not double-mapped, so perf finds it.
+    edge = Edge(Path(args.server), work / "projection", results, server_cpu, None, [],
+                {"DOTNET_PerfMapEnabled": "1", "DOTNET_EnableWriteXorExecute": "0"})
+    try:
+        edge.wait_ready(timeout=120)
+        grpc_check = [bodies / f"grpc-check-{n}.bin" for n in range(GRPC_PROCESSES)]
+        grpc_echo = [bodies / f"grpc-echo-{n}.bin" for n in range(GRPC_PROCESSES)]
+        sizes = {"grpc_check_reply_bytes": []}
+        for f in grpc_check:
+            probe = grpc_probe(edge, "CheckForUpdate", f)
+            if probe["http_status"] != 200 or probe["grpc_status"] != 0:
+                raise RuntimeError(f"probe of {f.name} failed: {probe}")
+            sizes["grpc_check_reply_bytes"].append(probe["reply_bytes"])
+        write_grpc_echo_bodies(args.echo_bytes, grpc_check, grpc_echo, sizes)
+        echo_reply = [f.stat().st_size for f in grpc_echo]
+        log(f"echo bodies ({args.echo_bytes}-sized): {sizes['grpc_echo_bytes']} B; check replies {sizes['grpc_check_reply_bytes']} B")
+        methods = (("Echo", grpc_echo, echo_reply), ("CheckForUpdate", grpc_check, sizes["grpc_check_reply_bytes"]))
+        log("warm-up: 3 × 4 s per method (tiered JIT settles)")
+        for _ in range(3):
+            for method, files, expected in methods:
+                run_h2load(edge, method, files, expected, 4, raw, f"warmup-{method}", load_cpu)
+        profiles = {}
+        for method, files, expected in methods:
+            data = results / f"{method}.data"
+            log(f"profiling {method} for {args.seconds} s at {args.frequency} Hz")
+            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", str(args.frequency), "-p", str(edge.pid),
+                                     "-o", str(data), "--", "sleep", str(max(args.seconds - 1, 1))],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cpu_before = proc_cpu_seconds(edge.pid)
+            result = run_h2load(edge, method, files, expected, args.seconds, raw, f"profile-{method}", load_cpu)
+            cpu = proc_cpu_seconds(edge.pid) - cpu_before
+            if perf.wait() != 0:
+                raise RuntimeError(f"perf record failed for {method} (perf_event_paranoid? run as root)")
+            if result["errors"]:
+                raise RuntimeError(f"{method}: {result['errors']} errors under load")
+            profiles[method] = {"samples": perf_samples(data), "requests": result["requests"], "rps": result["rps"],
+                                "cpu_us_per_req": cpu * 1e6 / max(result["requests"], 1)}
+            log(f"  {method}: {result['rps']:.0f} req/s, {profiles[method]['cpu_us_per_req']:.1f} µs CPU/req, "
+                f"{sum(profiles[method]['samples'].values())} samples")
+    finally:
+        edge.stop()
+
+    check, echo = profiles["CheckForUpdate"], profiles["Echo"]
+    def per_k(p, name):
+        return p["samples"].get(name, 0) * 1000 / max(p["requests"], 1)
+    names = set(check["samples"]) | set(echo["samples"])
+    rows = sorted(names, key=lambda n: per_k(check, n) - per_k(echo, n), reverse=True)
+    total_c = sum(check["samples"].values()) * 1000 / max(check["requests"], 1)
+    total_e = sum(echo["samples"].values()) * 1000 / max(echo["requests"], 1)
+    lines = [
+        f"# Capgo Edge CPU profile — check vs echo ({time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())})",
+        "",
+        f"- commit `{args.commit}`; `perf record -e cpu-clock -F {args.frequency}` on the edge (folder mode, 1 000 apps, "
+        f"100 000 overrides, pinned to CPU {server_cpu}); h2load as in `run.sh`; echo bodies {args.echo_bytes}-sized",
+        f"- Echo: {echo['rps']:.0f} req/s, {echo['cpu_us_per_req']:.1f} µs CPU/req; CheckForUpdate: {check['rps']:.0f} req/s, "
+        f"{check['cpu_us_per_req']:.1f} µs CPU/req (one slice each: read ratios across runs, not one)",
+        f"- samples per 1 000 requests: check {total_c:.2f}, echo {total_e:.2f} (ratio {total_c / max(total_e, 1e-9):.2f}); "
+        f"one sample ≈ {1000 / args.frequency:.2f} ms of CPU, so samples per 1 000 requests ≈ µs per request × {args.frequency / 1000:.3f}",
+        "",
+        "| check | echo | check − echo | function (self samples per 1 000 requests) |",
+        "|---:|---:|---:|---|",
+    ]
+    for name in rows[:args.top]:
+        lines.append(f"| {per_k(check, name):.3f} | {per_k(echo, name):.3f} | {per_k(check, name) - per_k(echo, name):+.3f} | `{name[:160]}` |")
+    lines += ["", "Most above in the echo:", "", "| check | echo | check − echo | function |", "|---:|---:|---:|---|"]
+    for name in rows[-10:]:
+        lines.append(f"| {per_k(check, name):.3f} | {per_k(echo, name):.3f} | {per_k(check, name) - per_k(echo, name):+.3f} | `{name[:160]}` |")
+    markdown = "\n".join(lines) + "\n"
+    (results / "profile.md").write_text(markdown, encoding="utf-8")
+    print(markdown, flush=True)
+    log(f"done: {results / 'profile.md'} (perf data: {results}/*.data)")
+    return 0
 
 
 def build_report(args, mode, duration, reps, scenarios, summary, probes, http_probe_statuses, after_ok, runs, edge,
@@ -949,10 +1051,22 @@ def main() -> int:
     run.add_argument("--edge-arg", action="append", default=[],
                      help="extra configuration for the edge, e.g. --HttpApi:ServeChecksDirectly=false (repeatable)")
 
+    prof = sub.add_parser("profile", help="perf cpu-clock profiles of Echo and CheckForUpdate (see profile.sh)")
+    prof.add_argument("--server", required=True)
+    prof.add_argument("--results", required=True)
+    prof.add_argument("--work", required=True, help="scratch folder for the projection and bodies")
+    prof.add_argument("--seconds", type=int, default=8)
+    prof.add_argument("--frequency", type=int, default=999)
+    prof.add_argument("--top", type=int, default=40)
+    prof.add_argument("--echo-bytes", choices=["exchange", "request"], default="exchange")
+    prof.add_argument("--commit", default="unknown")
+
     args = parser.parse_args()
     if args.command == "generate":
         print(json.dumps(generate(Path(args.out), args.apps, args.overrides, args.json_bodies, args.seed), indent=2))
         return 0
+    if args.command == "profile":
+        return command_profile(args)
     return command_run(args)
 
 
