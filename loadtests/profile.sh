@@ -28,19 +28,19 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-for tool in perf h2load python3 taskset curl; do
-  command -v "$tool" >/dev/null || { echo "missing required tool: $tool (perf: apt-get install linux-perf)" >&2; exit 2; }
-done
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+command -v perf >/dev/null || { echo "missing required tool: perf (Debian: apt-get install linux-perf)" >&2; exit 2; }
+require_tools dotnet h2load python3 taskset curl
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-profile"
 mkdir -p "$results"
 server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
 if [[ $build -eq 1 ]]; then
-  echo "[profile] building src/Capgo.Edge.Server (Release)"
-  dotnet build "$root/src/Capgo.Edge.Server/Capgo.Edge.Server.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$results/build.log" 2>&1 \
-    || { cat "$results/build.log"; exit 1; }
+  build_server "$root" "$results" profile
 fi
+[[ -x "$server_dir/Capgo.Edge.Server" ]] || { echo "server not built: $server_dir/Capgo.Edge.Server" >&2; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/capgo-edge-profile.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

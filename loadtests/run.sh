@@ -40,9 +40,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for tool in dotnet python3 h2load wrk curl; do
-  command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 2; }
-done
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+require_tools dotnet python3 h2load wrk curl
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-$mode"
@@ -53,9 +53,7 @@ trap cleanup EXIT
 
 server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
 if [[ $build -eq 1 ]]; then
-  echo "[loadtest] building src/Capgo.Edge.Server (Release)"
-  dotnet build "$root/src/Capgo.Edge.Server/Capgo.Edge.Server.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$results/build.log" 2>&1 \
-    || { cat "$results/build.log"; exit 1; }
+  build_server "$root" "$results" loadtest
 fi
 [[ -x "$server_dir/Capgo.Edge.Server" ]] || { echo "server not built: $server_dir/Capgo.Edge.Server" >&2; exit 1; }
 

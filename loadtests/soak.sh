@@ -22,9 +22,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for tool in dotnet python3 wrk; do
-  command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 2; }
-done
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+require_tools dotnet python3 wrk
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-soak-${minutes}m"
@@ -34,9 +34,7 @@ trap 'rm -rf "$work"' EXIT
 
 server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
 if [[ $build -eq 1 ]]; then
-  echo "[soak] building src/Capgo.Edge.Server (Release)"
-  dotnet build "$root/src/Capgo.Edge.Server/Capgo.Edge.Server.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >"$results/build.log" 2>&1 \
-    || { cat "$results/build.log"; exit 1; }
+  build_server "$root" "$results" soak
 fi
 
 python3 "$here/lib/reliability.py" soak --server "$server_dir/Capgo.Edge.Server" --work "$work" --results "$results" \
