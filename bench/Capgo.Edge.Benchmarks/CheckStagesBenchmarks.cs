@@ -92,7 +92,6 @@ public class CheckStagesBenchmarks
         _grpc.HttpTrailers.Clear();
     }
 
-
     [Benchmark]
     public Task<UpdateReply> Reply() => ReplyBuilder.BuildTask(_decision, _check);
 }

@@ -572,7 +572,7 @@ HTTP_PROBES = 200  # HTTP check bodies probed before the load: statuses, and the
 
 
 def size_echo_bodies(echo_bytes: str, bodies: Path, grpc_check: list[Path], http_lines: list[str],
-                     http_reply_sizes: list[int], edge: "Edge") -> dict:
+                     http_reply_sizes: list[int]) -> dict:
     """Sizes the HTTP echo body for --echo-bytes (see its help) and returns the sizes used.
 
     exchange: the echo moves as many bytes per call as the check it is paired with, request and reply
@@ -671,7 +671,7 @@ def command_run(args: argparse.Namespace) -> int:
             status, reply = http_probe(edge, "/updates", line)
             http_probe_statuses[str(status)] = http_probe_statuses.get(str(status), 0) + 1
             http_reply_sizes.append(len(reply.encode()))
-        echo_sizes = size_echo_bodies(args.echo_bytes, bodies, grpc_check, http_lines[:HTTP_PROBES], http_reply_sizes, edge)
+        echo_sizes = size_echo_bodies(args.echo_bytes, bodies, grpc_check, http_lines[:HTTP_PROBES], http_reply_sizes)
         for label, files, method in (("grpc-check", grpc_check, "CheckForUpdate"), ("grpc-echo", grpc_echo, "Echo")):
             if label == "grpc-echo":
                 echo_sizes["grpc_check_reply_bytes"] = [p["reply_bytes"] for p in probes["grpc-check"]]
