@@ -7,7 +7,7 @@ namespace Capgo.Edge.Benchmarks;
 
 /// <summary>
 /// An <see cref="IServer"/> with no sockets: requests are feature collections handed straight to
-/// the application's pipeline (routing, the JSON guard, gRPC, JSON transcoding), so a benchmark
+/// the application's pipeline (routing, the JSON check endpoint, gRPC, JSON transcoding), so a benchmark
 /// measures everything the edge runs per request except Kestrel's HTTP parsing and I/O.
 /// </summary>
 public sealed class InMemoryServer : IServer

@@ -31,7 +31,7 @@ public class ReplySerializationBenchmarks : IDisposable
     public void Setup()
     {
         var data = BenchData.Instance;
-        _offer = ReplyBuilder.Offer(data.Snapshot.Bundles["1.4.0"], includeManifest: true, includeMetadata: true).Reply;
+        _offer = ReplyBuilder.Offer(data.Snapshot.Bundles["1.4.0"], includeManifest: true, includeMetadata: true).Result.Message;
         _blockedCheck = data.Blocked;
         _offerCheck = data.Offer;
         _offerDecision = data.OfferDecision;
@@ -86,7 +86,7 @@ public class ReplySerializationBenchmarks : IDisposable
     /// <summary>The UTF-8 JSON bytes <c>POST /updates</c> writes for the offer (serialised once per bundle variant).</summary>
     [Benchmark]
     public byte[] Offer_Json_FromCache() =>
-        ReplyBuilder.Shared(_offerDecision, _offerCheck)!.Json;
+        ReplyBuilder.Shared(_offerDecision, _offerCheck)!.Result.Json!;
 
     /// <summary>A reply that carries request values, written with the direct path's JSON writer.</summary>
     [Benchmark]
@@ -94,7 +94,7 @@ public class ReplySerializationBenchmarks : IDisposable
     {
         _jsonBuffer.ResetWrittenCount();
         _jsonWriter.Reset(_jsonBuffer);
-        JsonReplies.Write(_jsonWriter, ReplyBuilder.Build(_blocked, _blockedCheck));
+        UpdateReplyJson.Write(_jsonWriter, ReplyBuilder.Build(_blocked, _blockedCheck));
         _jsonWriter.Flush();
         return _jsonBuffer.WrittenCount;
     }

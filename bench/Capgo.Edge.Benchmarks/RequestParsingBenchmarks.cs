@@ -8,7 +8,7 @@ namespace Capgo.Edge.Benchmarks;
 
 /// <summary>
 /// Reading the Android vector on each transport: the protobuf message (gRPC) and the plugin's JSON
-/// (the HTTP guard's <see cref="UpdateRequestJson"/> pass, then validation). The
+/// (the JSON endpoint's <see cref="UpdateRequestJson"/> pass, then validation). The
 /// <c>Json_ProtobufJsonParser</c> row is a proxy for the transcoder's second parse of the same body
 /// into an <see cref="UpdateRequest"/> (the transcoder itself uses System.Text.Json converters).
 /// </summary>
@@ -61,7 +61,7 @@ public class RequestParsingBenchmarks
     [Benchmark]
     public int Json_Read() => (int)UpdateRequestJson.Read(_json, out _);
 
-    /// <summary>The HTTP guard's check (<c>PluginJsonGuardMiddleware.Check</c>). True when invalid.</summary>
+    /// <summary>The JSON endpoint's check (<c>UpdateRequestJson.Validate</c>). True when invalid.</summary>
     [Benchmark]
     public bool Json_ReadAndValidate()
     {

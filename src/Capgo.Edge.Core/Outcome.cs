@@ -77,6 +77,9 @@ public static class Outcomes
         _ => null,
     };
 
+    /// <summary>The fixed message of an outcome whose message names nothing from the request.</summary>
+    public static string Message(Outcome outcome) => Table[(int)outcome].Message;
+
     /// <summary>The message; two outcomes name the plugin version or the channel, so they are built here.</summary>
     public static string Message(in UpdateDecision decision, in UpdateCheck check) => decision.Outcome switch
     {

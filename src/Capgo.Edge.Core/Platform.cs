@@ -7,7 +7,7 @@ public enum Platform : byte
     Electron = 2,
 }
 
-internal static class PlatformNames
+public static class PlatformNames
 {
     public const int Count = 3;
 

@@ -27,7 +27,7 @@ public sealed class UpdateServiceBindingTests
         public override void Complete() => Written = _buffer.WrittenSpan.ToArray();
     }
 
-    private static byte[] Write(UpdateReply reply)
+    private static byte[] Write(CheckReply reply)
     {
         var context = new CapturingContext();
         UpdateServiceBinding.ReplyMarshaller.ContextualSerializer(reply, context);
@@ -47,23 +47,24 @@ public sealed class UpdateServiceBindingTests
     public void A_shared_reply_is_written_from_its_cached_encoding()
     {
         var reply = Offer();
-        UpdateServiceBinding.Remember(reply);
+        var shared = CheckReply.Shared(reply);
         var encoded = reply.ToByteArray();
-        Assert.Equal(encoded, Write(reply));
+        Assert.Equal(encoded, Write(shared));
 
         // Shared replies are never mutated; doing it here shows which bytes are written: the cached ones.
         reply.Version = "9.9.9";
-        Assert.Equal(encoded, Write(reply));
+        Assert.Equal(encoded, Write(shared));
+        Assert.Equal(encoded, shared.Protobuf);
     }
 
     [Fact]
     public void Any_other_reply_is_encoded_on_each_write()
     {
         var reply = Offer();
-        Assert.Equal(reply.ToByteArray(), Write(reply));
+        Assert.Equal(reply.ToByteArray(), Write(CheckReply.For(reply)));
 
         reply.Version = "9.9.9";
-        var written = Write(reply);
+        var written = Write(CheckReply.For(reply));
         Assert.Equal("9.9.9", UpdateReply.Parser.ParseFrom(written).Version);
     }
 }

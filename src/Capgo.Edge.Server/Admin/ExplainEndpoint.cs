@@ -41,7 +41,7 @@ internal static class ExplainEndpoint
     }
 
     private static async Task ExplainAsync(
-        HttpContext context, ProjectionStore store, AbuseGuard abuse, IOptions<AdminOptions> adminOptions, IOptions<HttpApiOptions> httpOptions)
+        HttpContext context, ProjectionStore store, AbuseGuard abuse, IOptions<AdminOptions> adminOptions, PluginBodyReader bodies)
     {
         var admin = adminOptions.Value;
 
@@ -59,22 +59,26 @@ internal static class ExplainEndpoint
             return;
         }
 
-        if (await PluginBody.ReadAsync(context, httpOptions.Value.MaxRequestBodyBytes).ConfigureAwait(false) is not { } body)
+        UpdateCheck check;
+        using (var body = await bodies.ReadAsync(context).ConfigureAwait(false))
         {
-            return;
-        }
+            if (body.Refusal is not null)
+            {
+                return;
+            }
 
-        // The same checks, in the same order, as the guard of /updates; read and validated once.
-        if (PluginJsonGuardMiddleware.Check(body.Span, out var check) is { } invalid)
-        {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
-            return;
+            // The same checks, in the same order, as POST /updates; read and validated once.
+            if (UpdateRequestJson.Validate(body.Span, out check) is { } invalid)
+            {
+                await PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
+                return;
+            }
         }
 
         var app = store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
         // The bytes POST /updates writes for this decision.
-        var reply = JsonDocument.Parse(JsonReplies.Serialize(ReplyBuilder.Build(decision, check))).RootElement;
+        var reply = JsonDocument.Parse(UpdateReplyJson.Serialize(ReplyBuilder.Build(decision, check))).RootElement;
 
         // A throttled app is answered before the decision (update-check.md §2.1): that is what the device gets.
         var throttled = abuse.IsThrottled(check.AppId, out var retryAfter);
@@ -82,8 +86,8 @@ internal static class ExplainEndpoint
         {
             reply = JsonSerializer.SerializeToElement(new
             {
-                error = ErrorBody.TooManyRequestsCode,
-                message = ErrorBody.TooManyRequestsMessage,
+                error = PluginReplies.TooManyRequestsCode,
+                message = PluginReplies.TooManyRequestsMessage,
                 moreInfo = new { retryAfterSeconds = retryAfter },
             });
         }

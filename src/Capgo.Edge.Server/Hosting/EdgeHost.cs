@@ -19,9 +19,11 @@ internal static class EdgeHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddEdgeKestrel();
         builder.Services.AddEdgeProjection(builder.Configuration);
-        builder.Services.AddEdgeUpdates(builder.Configuration);
+        builder.Services.AddEdgePluginApi(builder.Configuration);
+        builder.Services.AddEdgeUpdates();
         builder.Services.AddEdgeEvents(builder.Configuration);
         builder.Services.AddEdgeObservability();
+        builder.Services.AddEdgeHealth();
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
         builder.Services.AddEdgeAbuseGuards(builder.Configuration);
@@ -30,7 +32,6 @@ internal static class EdgeHost
 
         var app = builder.Build();
         app.UseEdgeForwardedClientAddress();
-        app.UseEdgePluginJsonGuard();
         app.MapEdgeUpdates();
         app.MapEdgeStats();
         app.MapEdgeChannelSelf();

@@ -1,11 +1,7 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Events;
-using Capgo.Edge.Server.Updates;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Plugin;
 
@@ -17,8 +13,7 @@ internal static class StatsEndpoints
 {
     public const string Path = "/stats";
 
-    private const string NotReadyCode = "not_ready";
-    private const string NotReadyMessage = "The edge has not loaded a projection yet";
+    private static readonly ErrorReply MixedAppIds = new("mixed_app_ids", "All events in a batch must have the same app_id");
 
     public static RequestError InvalidAppId { get; } = new("invalid_app_id", "The first event must have a valid app_id");
 
@@ -30,51 +25,16 @@ internal static class StatsEndpoints
     public static IEndpointRouteBuilder MapEdgeStats(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(Path, PostAsync);
-        endpoints.MapGet(Path, static context => WriteJsonAsync(context, StatusCodes.Status200OK, static w => w.WriteString("status"u8, "ok")));
+        endpoints.MapGet(Path, static context => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply));
         return endpoints;
     }
 
     private static async Task PostAsync(HttpContext context)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<HttpApiOptions>>().Value.MaxRequestBodyBytes;
-        var request = context.Request;
-        if (request.ContentLength > limit)
+        using var body = await context.RequestServices.GetRequiredService<PluginBodyReader>().ReadAsync(context).ConfigureAwait(false);
+        if (body.Refusal is null)
         {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(limit)).ConfigureAwait(false);
-            return;
-        }
-
-        // Let the API's own limit, not the server's, decide (it may be configured above Kestrel's).
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = limit + 1L;
-        }
-
-        byte[]? buffer;
-        int length;
-        try
-        {
-            (buffer, length) = await PluginBody.ReadPooledAsync(request.BodyReader, limit, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            buffer = null;
-            length = 0;
-        }
-
-        if (buffer is null)
-        {
-            await ErrorBody.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorBody.TooLarge(limit)).ConfigureAwait(false);
-            return;
-        }
-
-        try
-        {
-            await HandleAsync(context, buffer.AsMemory(0, length)).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            await HandleAsync(context, body.Memory).ConfigureAwait(false);
         }
     }
 
@@ -82,7 +42,7 @@ internal static class StatsEndpoints
     {
         if (!Utf8.IsValid(body.Span))
         {
-            return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
+            return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
         }
 
         JsonDocument document;
@@ -92,7 +52,7 @@ internal static class StatsEndpoints
         }
         catch (JsonException)
         {
-            return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
+            return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
         }
 
         using (document)
@@ -104,7 +64,7 @@ internal static class StatsEndpoints
             catch (InvalidOperationException)
             {
                 // A string escape that is not valid UTF-16 (a lone surrogate): not JSON text we can read.
-                return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
+                return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, RequestError.InvalidJson);
             }
         }
     }
@@ -122,7 +82,7 @@ internal static class StatsEndpoints
             case JsonValueKind.Array:
                 return AnswerBatch(context, root, store, queue);
             default:
-                return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, NotAnObjectOrArray);
+                return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, NotAnObjectOrArray);
         }
     }
 
@@ -131,7 +91,7 @@ internal static class StatsEndpoints
         var error = StatsRequest.Read(root, out var deviceEvent);
         if (error is not null)
         {
-            return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, error);
+            return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, error);
         }
 
         if (Refuse(context, store, deviceEvent.AppId, out var app) is { } refusal)
@@ -140,7 +100,7 @@ internal static class StatsEndpoints
         }
 
         queue.TryEnqueue(deviceEvent with { AppId = app.AppId });
-        return WriteJsonAsync(context, StatusCodes.Status200OK, static w => w.WriteString("status"u8, "ok"));
+        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply);
     }
 
     private static Task AnswerBatch(HttpContext context, JsonElement root, ProjectionStore store, EventQueue queue)
@@ -148,12 +108,7 @@ internal static class StatsEndpoints
         var count = root.GetArrayLength();
         if (count == 0)
         {
-            return WriteJsonAsync(context, StatusCodes.Status200OK, static w =>
-            {
-                w.WriteString("status"u8, "ok");
-                w.WriteStartArray("results"u8);
-                w.WriteEndArray();
-            });
+            return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", []), PluginJson.Default.StatsBatchReply);
         }
 
         // Enumerated, never indexed: indexing an array of objects scans it, which would make a batch quadratic.
@@ -167,16 +122,12 @@ internal static class StatsEndpoints
                 appId = itemAppId;
                 if (!AppIds.IsValid(appId))
                 {
-                    return ErrorBody.WriteAsync(context, StatusCodes.Status400BadRequest, InvalidAppId);
+                    return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, InvalidAppId);
                 }
             }
             else if (!string.IsNullOrEmpty(itemAppId) && !string.Equals(itemAppId, appId, StringComparison.OrdinalIgnoreCase))
             {
-                return WriteJsonAsync(context, StatusCodes.Status200OK, static w =>
-                {
-                    w.WriteString("error"u8, "mixed_app_ids");
-                    w.WriteString("message"u8, "All events in a batch must have the same app_id");
-                });
+                return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, MixedAppIds, PluginJson.Default.ErrorReply);
             }
         }
 
@@ -185,42 +136,20 @@ internal static class StatsEndpoints
             return refusal;
         }
 
-        var results = new RequestError?[count];
+        var results = new StatsEventResult[count];
         index = 0;
         foreach (var item in root.EnumerateArray())
         {
             var error = StatsRequest.Read(item, out var deviceEvent);
-            results[index++] = error;
+            results[index] = error is null ? new StatsEventResult("ok", null, null, index) : new StatsEventResult("error", error.Code, error.Message, index);
+            index++;
             if (error is null)
             {
                 queue.TryEnqueue(deviceEvent with { AppId = app.AppId });
             }
         }
 
-        return WriteJsonAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteString("status"u8, "ok");
-            w.WriteStartArray("results"u8);
-            for (var i = 0; i < results.Length; i++)
-            {
-                w.WriteStartObject();
-                if (results[i] is { } error)
-                {
-                    w.WriteString("status"u8, "error");
-                    w.WriteString("error"u8, error.Code);
-                    w.WriteString("message"u8, error.Message);
-                }
-                else
-                {
-                    w.WriteString("status"u8, "ok");
-                }
-
-                w.WriteNumber("index"u8, i);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        });
+        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", results), PluginJson.Default.StatsBatchReply);
     }
 
     /// <summary>503 while no projection is loaded; 429 <c>on_premise_app</c> for an unknown or inactive app.</summary>
@@ -230,38 +159,15 @@ internal static class StatsEndpoints
         if (!store.IsLoaded)
         {
             // An unknown app proves nothing before the first load.
-            return WriteJsonAsync(context, StatusCodes.Status503ServiceUnavailable, static w =>
-            {
-                w.WriteString("error"u8, NotReadyCode);
-                w.WriteString("message"u8, NotReadyMessage);
-            });
+            return PluginReplies.NotReadyAsync(context);
         }
 
         if (store.Find(appId) is not { IsActive: true } found)
         {
-            return WriteJsonAsync(context, StatusCodes.Status429TooManyRequests, static w =>
-            {
-                w.WriteString("error"u8, "on_premise_app");
-                w.WriteString("message"u8, "On-premise app detected");
-            });
+            return PluginReplies.OnPremiseAppAsync(context);
         }
 
         app = found;
         return null;
-    }
-
-    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> writeProperties)
-    {
-        var response = context.Response;
-        response.StatusCode = status;
-        response.ContentType = ErrorBody.JsonContentType;
-        using (var writer = new Utf8JsonWriter(response.BodyWriter))
-        {
-            writer.WriteStartObject();
-            writeProperties(writer);
-            writer.WriteEndObject();
-        }
-
-        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
     }
 }

@@ -11,9 +11,6 @@ namespace Capgo.Edge.Server.Plugin;
 /// </summary>
 internal static class StatsRequest
 {
-    public const int MaxCustomIdLength = 36;
-    public const int MaxKeyIdLength = 20;
-    public const int MaxInstallSourceLength = 64;
     public const int MaxMetadataKeys = 30;
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 2048;
@@ -142,32 +139,32 @@ internal static class StatsRequest
 
         var installSource = InstallSources.Normalize(raw.InstallSource);
         List<FieldProblem>? issues = null;
-        Check(ref issues, Has(wrong, Fields.AppId) || !AppIds.IsValid(raw.AppId), "app_id", "App ID must be a reverse-domain string such as com.example.app");
-        Check(ref issues, Has(wrong, Fields.DeviceId) || !DeviceIds.IsValid(raw.DeviceId), "device_id", "Device ID must be a valid UUID string");
-        Check(ref issues, Has(wrong, Fields.Platform) || raw.Platform is null, "platform", "Platform must be a string");
-        Check(ref issues, Has(wrong, Fields.VersionName) || raw.VersionName is null, "version_name", "Version name must be a string");
-        Check(ref issues, Has(wrong, Fields.VersionOs) || raw.VersionOs is null, "version_os", "OS version must be a string");
-        Check(ref issues, Has(wrong, Fields.IsEmulator), "is_emulator", "Expected a boolean");
-        Check(ref issues, Has(wrong, Fields.IsProd), "is_prod", "Expected a boolean");
-        Check(ref issues, Has(wrong, Fields.Action), "action", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.VersionBuild), "version_build", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.OldVersionName), "old_version_name", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.VersionCode), "version_code", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.CustomId) || raw.CustomId?.Length > MaxCustomIdLength, "custom_id", "Custom ID must be a string of at most 36 characters");
-        Check(ref issues, Has(wrong, Fields.KeyId) || raw.KeyId?.Length > MaxKeyIdLength, "key_id", "Key ID must be a string of at most 20 characters");
-        Check(ref issues, Has(wrong, Fields.InstallSource) || installSource?.Length > MaxInstallSourceLength, "install_source", "Install source must be a string of at most 64 characters");
-        Check(ref issues, Has(wrong, Fields.DefaultChannel), "defaultChannel", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.Channel), "channel", "Expected a string");
-        Check(ref issues, Has(wrong, Fields.PluginVersion), "plugin_version", "Expected a string");
+        Check(ref issues, Has(wrong, Fields.AppId) || !AppIds.IsValid(raw.AppId), FieldRules.AppId);
+        Check(ref issues, Has(wrong, Fields.DeviceId) || !DeviceIds.IsValid(raw.DeviceId), FieldRules.DeviceId);
+        Check(ref issues, Has(wrong, Fields.Platform) || raw.Platform is null, new FieldProblem("platform", "Platform must be a string"));
+        Check(ref issues, Has(wrong, Fields.VersionName) || raw.VersionName is null, new FieldProblem("version_name", "Version name must be a string"));
+        Check(ref issues, Has(wrong, Fields.VersionOs) || raw.VersionOs is null, new FieldProblem("version_os", "OS version must be a string"));
+        Check(ref issues, Has(wrong, Fields.IsEmulator), FieldRules.ExpectedBoolean("is_emulator"));
+        Check(ref issues, Has(wrong, Fields.IsProd), FieldRules.ExpectedBoolean("is_prod"));
+        Check(ref issues, Has(wrong, Fields.Action), FieldRules.ExpectedString("action"));
+        Check(ref issues, Has(wrong, Fields.VersionBuild), FieldRules.ExpectedString("version_build"));
+        Check(ref issues, Has(wrong, Fields.OldVersionName), FieldRules.ExpectedString("old_version_name"));
+        Check(ref issues, Has(wrong, Fields.VersionCode), FieldRules.ExpectedString("version_code"));
+        Check(ref issues, Has(wrong, Fields.CustomId) || raw.CustomId?.Length > FieldRules.MaxCustomIdLength, FieldRules.CustomId);
+        Check(ref issues, Has(wrong, Fields.KeyId) || raw.KeyId?.Length > FieldRules.MaxKeyIdLength, FieldRules.KeyId);
+        Check(ref issues, Has(wrong, Fields.InstallSource) || installSource?.Length > FieldRules.MaxInstallSourceLength, FieldRules.InstallSource);
+        Check(ref issues, Has(wrong, Fields.DefaultChannel), FieldRules.ExpectedString("defaultChannel"));
+        Check(ref issues, Has(wrong, Fields.Channel), FieldRules.ExpectedString("channel"));
+        Check(ref issues, Has(wrong, Fields.PluginVersion), FieldRules.ExpectedString("plugin_version"));
 
         List<KeyValuePair<string, string>>? metadata = null;
         if (Has(wrong, Fields.Metadata))
         {
-            Check(ref issues, true, "metadata", "Metadata must be an object of string values");
+            Check(ref issues, true, new FieldProblem("metadata", "Metadata must be an object of string values"));
         }
         else if (raw.Metadata is { } element && ReadMetadata(element, out metadata) is { } problem)
         {
-            Check(ref issues, true, "metadata", problem);
+            Check(ref issues, true, new FieldProblem("metadata", problem));
         }
 
         if (issues is not null)
@@ -393,11 +390,11 @@ internal static class StatsRequest
 
     private static bool Has(Fields wrong, Fields field) => (wrong & field) != 0;
 
-    private static void Check(ref List<FieldProblem>? issues, bool broken, string field, string message)
+    private static void Check(ref List<FieldProblem>? issues, bool broken, FieldProblem problem)
     {
         if (broken)
         {
-            (issues ??= []).Add(new FieldProblem(field, message));
+            (issues ??= []).Add(problem);
         }
     }
 

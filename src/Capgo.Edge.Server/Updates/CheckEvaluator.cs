@@ -13,9 +13,6 @@ namespace Capgo.Edge.Server.Updates;
 /// </summary>
 internal sealed class CheckEvaluator
 {
-    public const string NotReadyCode = "not_ready";
-    public const string NotReadyMessage = "The edge has not loaded a projection yet";
-
     private readonly ProjectionStore _store;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
@@ -40,7 +37,7 @@ internal sealed class CheckEvaluator
             return true;
         }
 
-        _metrics.CheckRejected(transport, NotReadyCode, started);
+        _metrics.CheckRejected(transport, Plugin.PluginReplies.NotReady.Code, started);
         return false;
     }
 

@@ -5,29 +5,29 @@ using Capgo.Edge.Core;
 namespace Capgo.Edge.Server.Updates;
 
 /// <summary>
-/// Turns a decision into the wire reply. Offers depend only on (bundle × manifest gate × metadata
-/// gate), so each variant is built once per bundle and shared; so are the replies whose fields never
-/// change (up to date, already on builtin, no channel…). Shared replies are never mutated, and are
-/// kept with every encoding a transport writes (<see cref="SharedReply"/>).
+/// Turns a decision into the reply. Offers depend only on (bundle × manifest gate × metadata gate), so
+/// each variant is built once per bundle and shared; so are the replies whose fields never change (up
+/// to date, already on builtin, no channel…). Shared replies are kept as completed tasks of
+/// <see cref="CheckReply"/>, which carries their encoded bytes.
 /// </summary>
 internal static class ReplyBuilder
 {
-    private static readonly ConditionalWeakTable<Bundle, SharedReply?[]> Offers = [];
-    private static readonly SharedReply?[] Constant = new SharedReply?[Outcomes.Count];
+    private static readonly ConditionalWeakTable<Bundle, Task<CheckReply>?[]> Offers = [];
+    private static readonly Task<CheckReply>?[] Constant = new Task<CheckReply>?[Outcomes.Count];
 
-    /// <summary>The reply as a completed task: shared for offers and constant outcomes.</summary>
-    public static Task<UpdateReply> BuildTask(in UpdateDecision decision, in UpdateCheck check) =>
-        Shared(decision, check)?.Task ?? Task.FromResult(Build(decision, check));
+    /// <summary>The reply as a completed task: shared for offers and constant outcomes, else built for this request.</summary>
+    public static Task<CheckReply> Reply(in UpdateDecision decision, in UpdateCheck check) =>
+        Shared(decision, check) ?? Task.FromResult(CheckReply.For(Build(decision, check)));
 
     /// <summary>The shared reply of this decision, or null when the reply carries values from the request.</summary>
-    public static SharedReply? Shared(in UpdateDecision decision, in UpdateCheck check)
+    public static Task<CheckReply>? Shared(in UpdateDecision decision, in UpdateCheck check)
     {
         if (decision.Outcome == Outcome.UpdateAvailable)
         {
             return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata);
         }
 
-        return IsConstant(decision) ? Constant[(int)decision.Outcome] ??= new SharedReply(Build(decision, check)) : null;
+        return IsConstant(decision) ? Constant[(int)decision.Outcome] ??= Share(Build(decision, check)) : null;
     }
 
     /// <summary>Outcomes whose reply carries nothing from the request: code, message, kind, fixed version.</summary>
@@ -40,7 +40,7 @@ internal static class ReplyBuilder
     {
         if (decision.Outcome == Outcome.UpdateAvailable)
         {
-            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata).Reply;
+            return Offer(decision.Bundle!, decision.IncludeManifest, decision.IncludeMetadata).Result.Message;
         }
 
         var reply = new UpdateReply
@@ -77,12 +77,14 @@ internal static class ReplyBuilder
         return reply;
     }
 
-    public static SharedReply Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
+    public static Task<CheckReply> Offer(Bundle bundle, bool includeManifest, bool includeMetadata)
     {
-        var variants = Offers.GetValue(bundle, static _ => new SharedReply?[4]);
+        var variants = Offers.GetValue(bundle, static _ => new Task<CheckReply>?[4]);
         var index = (includeManifest ? 1 : 0) | (includeMetadata ? 2 : 0);
-        return variants[index] ??= new SharedReply(CreateOffer(bundle, includeManifest, includeMetadata));
+        return variants[index] ??= Share(CreateOffer(bundle, includeManifest, includeMetadata));
     }
+
+    private static Task<CheckReply> Share(UpdateReply reply) => Task.FromResult(CheckReply.Shared(reply));
 
     private static UpdateReply CreateOffer(Bundle bundle, bool includeManifest, bool includeMetadata)
     {
@@ -116,46 +118,4 @@ internal static class ReplyBuilder
 
         return reply;
     }
-
-    /// <summary>The reply of an HTTP request the handler itself rejects (the guard normally answers first).</summary>
-    public static UpdateReply Rejection(RequestError error)
-    {
-        var reply = new UpdateReply { Error = error.Code, Message = error.Message, MoreInfo = new Google.Protobuf.WellKnownTypes.Struct() };
-        if (error.Issues.Count > 0)
-        {
-            var issues = new Google.Protobuf.WellKnownTypes.ListValue();
-            foreach (var issue in error.Issues)
-            {
-                var item = new Google.Protobuf.WellKnownTypes.Struct();
-                item.Fields["path"] = Google.Protobuf.WellKnownTypes.Value.ForList(Google.Protobuf.WellKnownTypes.Value.ForString(issue.Field));
-                item.Fields["message"] = Google.Protobuf.WellKnownTypes.Value.ForString(issue.Message);
-                issues.Values.Add(Google.Protobuf.WellKnownTypes.Value.ForStruct(item));
-            }
-
-            reply.MoreInfo.Fields["issues"] = Google.Protobuf.WellKnownTypes.Value.ForList([.. issues.Values]);
-        }
-
-        return reply;
-    }
-}
-
-/// <summary>
-/// A reply served to many calls, with every form a transport writes made once: a completed task for
-/// the gRPC handler, protobuf bytes for its marshaller, UTF-8 JSON for <c>POST /updates</c>.
-/// </summary>
-internal sealed class SharedReply
-{
-    public SharedReply(UpdateReply reply)
-    {
-        Reply = reply;
-        Task = System.Threading.Tasks.Task.FromResult(reply);
-        Json = JsonReplies.Serialize(reply);
-        UpdateServiceBinding.Remember(reply);
-    }
-
-    public UpdateReply Reply { get; }
-
-    public Task<UpdateReply> Task { get; }
-
-    public byte[] Json { get; }
 }

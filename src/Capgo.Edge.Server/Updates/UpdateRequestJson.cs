@@ -29,6 +29,22 @@ internal static class UpdateRequestJson
         NotAnObject,
     }
 
+    /// <summary>The contract's checks of a body, in order: syntax, shape, then the field rules.</summary>
+    public static RequestError? Validate(ReadOnlySpan<byte> body, out UpdateCheck check) =>
+        Validate(Read(body, out var raw), raw, out check);
+
+    /// <summary>The shape and field rules of a body already read (update-check.md §1).</summary>
+    public static RequestError? Validate(ReadStatus status, in RawUpdateCheck raw, out UpdateCheck check)
+    {
+        check = default;
+        return status switch
+        {
+            ReadStatus.NotJson => RequestError.InvalidJson,
+            ReadStatus.NotAnObject => Plugin.PluginReplies.NotAnObject,
+            _ => RequestValidator.Validate(raw, out check),
+        };
+    }
+
     public static ReadStatus Read(ReadOnlySpan<byte> body, out RawUpdateCheck raw)
     {
         raw = default;

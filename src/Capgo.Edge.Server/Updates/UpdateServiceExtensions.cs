@@ -2,25 +2,32 @@ namespace Capgo.Edge.Server.Updates;
 
 internal static class UpdateServiceExtensions
 {
-    /// <summary>gRPC plus JSON transcoding of the update service, and the HTTP API's limits.</summary>
-    public static IServiceCollection AddEdgeUpdates(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The update service: gRPC (with JSON transcoding of the proto's routes) and the JSON check endpoint.</summary>
+    public static IServiceCollection AddEdgeUpdates(this IServiceCollection services)
     {
-        services.AddOptions<HttpApiOptions>()
-            .Bind(configuration.GetSection(HttpApiOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddSingleton<CheckEvaluator>();
+        services.AddSingleton<JsonCheckEndpoint>();
         services.AddGrpc(static options => options.EnableDetailedErrors = false)
             .AddJsonTranscoding(static options => options.JsonSettings.IgnoreDefaultValues = true);
+        services.AddGrpcReflection();
         return services;
     }
 
-    public static IApplicationBuilder UseEdgePluginJsonGuard(this IApplicationBuilder app) =>
-        app.UseMiddleware<PluginJsonGuardMiddleware>();
-
+    /// <summary>
+    /// <c>CheckForUpdate</c> and <c>Echo</c> over gRPC, the proto's JSON routes through transcoding,
+    /// and <c>POST /updates</c> through <see cref="JsonCheckEndpoint"/>. Transcoding registers the
+    /// same route for <c>CheckForUpdate</c> (it is the reference the endpoint's replies are tested
+    /// against); the endpoint's lower order makes routing choose it.
+    /// </summary>
     public static IEndpointRouteBuilder MapEdgeUpdates(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<UpdateServiceImpl>();
+        endpoints.MapGrpcReflectionService();
+        // Resolved on the first request, not here: its options are validated when the host starts.
+        JsonCheckEndpoint? check = null;
+        endpoints.MapPost(JsonCheckEndpoint.Route, context => (check ??= context.RequestServices.GetRequiredService<JsonCheckEndpoint>()).HandleAsync(context))
+            .WithOrder(-1)
+            .WithDisplayName("CheckForUpdate (HTTP JSON)");
         return endpoints;
     }
 }

@@ -92,7 +92,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
     public void New_plugins_are_from_x_34_0_or_8(string version, bool isNew)
     {
         Assert.True(Core.SemVer.TryParse(version, out var semver));
-        Assert.Equal(isNew, ChannelSelfEndpoints.IsNewPlugin(semver));
+        Assert.Equal(isNew, ChannelSelfService.IsNewPlugin(semver));
     }
 
     // ---------- POST (set) ----------
@@ -284,7 +284,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
     public async Task List_shows_the_public_and_self_assignable_channels_the_device_may_use()
     {
         static string Entry(string name, bool isPublic, bool selfSet) =>
-            $$"""{"id":{{ChannelSelfEndpoints.ChannelId(name).ToString(CultureInfo.InvariantCulture)}},"name":"{{name}}","public":{{(isPublic ? "true" : "false")}},"allow_self_set":{{(selfSet ? "true" : "false")}}}""";
+            $$"""{"id":{{ChannelSelfService.ChannelId(name).ToString(CultureInfo.InvariantCulture)}},"name":"{{name}}","public":{{(isPublic ? "true" : "false")}},"allow_self_set":{{(selfSet ? "true" : "false")}}}""";
 
         var beta = Entry("beta", false, true);
         var production = Entry("production", true, false);

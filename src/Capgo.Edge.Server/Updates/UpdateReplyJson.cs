@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Capgo.Edge.Contracts.V1;
-using Capgo.Edge.Core;
 
 namespace Capgo.Edge.Server.Updates;
 
@@ -11,10 +9,8 @@ namespace Capgo.Edge.Server.Updates;
 /// The HTTP JSON form of <see cref="UpdateReply"/>, written without the transcoder: the same fields,
 /// names, order and omissions as gRPC JSON transcoding produces (proto field order, absent optional
 /// fields left out, empty non-optional strings left out), proven equal by the tests that run both.
-/// Shared replies (offers, constant outcomes) are serialised once (<see cref="SharedReply.Json"/>), so
-/// the common answers cost a copy into the response.
 /// </summary>
-internal static class JsonReplies
+internal static class UpdateReplyJson
 {
     /// <summary>The transcoder's escaping (relaxed: '&gt;', '+', non-ASCII stay as they are), so the bytes match.</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -25,41 +21,19 @@ internal static class JsonReplies
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>The 503 body before the first projection is loaded.</summary>
-    public static byte[] NotReady { get; } = Serialize(new UpdateReply { Error = CheckEvaluator.NotReadyCode, Message = CheckEvaluator.NotReadyMessage });
-
-    /// <summary>Writes the decision's reply: cached bytes for offers and constant outcomes, else built now.</summary>
-    public static ValueTask<FlushResult> WriteAsync(HttpResponse response, int status, in UpdateDecision decision, in UpdateCheck check)
+    /// <summary>
+    /// Encodes a reply made for one request into a per-thread buffer; the bytes stay valid until the
+    /// thread's next call, so the caller copies them out before it awaits.
+    /// </summary>
+    public static ReadOnlySpan<byte> EncodeOnThread(UpdateReply reply)
     {
-        if (ReplyBuilder.Shared(decision, check) is { } shared)
-        {
-            return WriteAsync(response, status, shared.Json);
-        }
-
-        // Replies carrying request values (old, a blocked version, key ids): serialised per request
-        // into a per-thread buffer and copied into the response before anything awaits.
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
         writer.Reset(buffer);
-        Write(writer, ReplyBuilder.Build(decision, check));
+        Write(writer, reply);
         writer.Flush();
-        Start(response, status, buffer.WrittenCount);
-        response.BodyWriter.Write(buffer.WrittenSpan);
-        return response.BodyWriter.FlushAsync();
-    }
-
-    public static ValueTask<FlushResult> WriteAsync(HttpResponse response, int status, byte[] body)
-    {
-        Start(response, status, body.Length);
-        return response.BodyWriter.WriteAsync(body);
-    }
-
-    private static void Start(HttpResponse response, int status, int length)
-    {
-        response.StatusCode = status;
-        response.ContentType = ErrorBody.JsonContentType;
-        response.ContentLength = length;
+        return buffer.WrittenSpan;
     }
 
     internal static byte[] Serialize(UpdateReply reply)
@@ -157,10 +131,10 @@ internal static class JsonReplies
             writer.WriteString("bundleKeyId"u8, reply.BundleKeyId);
         }
 
-        // Rejections (the only replies with moreInfo) are written by ErrorBody, never here.
+        // Rejections (the only replies with moreInfo) are written by PluginReplies, never here.
         if (reply.MoreInfo is not null)
         {
-            throw new InvalidOperationException("moreInfo belongs to rejections, which ErrorBody writes");
+            throw new InvalidOperationException("moreInfo belongs to rejections, which PluginReplies writes");
         }
 
         writer.WriteEndObject();
