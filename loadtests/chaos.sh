@@ -38,9 +38,9 @@ trap 'rm -rf "$work"' EXIT
 server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
 cli_dir="$root/src/Capgo.Edge.Cli/bin/Release/net10.0"
 if [[ $build -eq 1 ]]; then
-  echo "[chaos] building src/Capgo.Edge.Server and src/Capgo.Edge.Cli (Release)"
-  for project in Capgo.Edge.Server Capgo.Edge.Cli; do
-    dotnet build "$root/src/$project/$project.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
+  echo "[chaos] building src/Capgo.Edge.Server, src/Capgo.Edge.Cli and loadtests/Capgo.Edge.LoadBodies (Release)"
+  for project in src/Capgo.Edge.Server src/Capgo.Edge.Cli loadtests/Capgo.Edge.LoadBodies; do
+    dotnet build "$root/$project/$(basename "$project").csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
       || { cat "$results/build.log"; exit 1; }
   done
 fi

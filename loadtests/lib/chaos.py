@@ -13,7 +13,9 @@ import time
 import uuid
 from pathlib import Path
 
-import loadtool
+from common import free_ports
+from drivers import parse_wrk
+from projection import generate
 from reliability import Edge, http, log, start_wrk
 
 STREAM = "capgo:edge:events"
@@ -21,7 +23,7 @@ STREAM = "capgo:edge:events"
 
 class Redis:
     def __init__(self, results: Path):
-        self.port = loadtool.free_ports(1)[0]
+        self.port = free_ports(1)[0]
         self.results = results
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -127,7 +129,7 @@ def run_phase(name: str, edges: list[Edge], bodies: Path, seconds: int, results:
             e.wait_ready()
     per_edge = {}
     for e in edges:
-        w = loadtool.parse_wrk((results / f"wrk-{name}-{e.name}.txt").read_text(errors="replace"))
+        w = parse_wrk((results / f"wrk-{name}-{e.name}.txt").read_text(errors="replace"))
         failed = w.get("non2xx", 0) + w.get("socket_errors", 0)
         # wrk counts completed replies as requests and failed socket operations apart: attempts = both.
         per_edge[e.name] = {"total": w.get("requests", 0) + w.get("socket_errors", 0), "non2xx": w.get("non2xx", 0), "socket_errors": w.get("socket_errors", 0),
@@ -190,7 +192,7 @@ def command_chaos(args) -> int:
     short = args.short
     phase_s = 25 if short else 60
     apps = 50 if short else 200
-    summary = loadtool.generate(work, apps=apps, overrides=5_000 if short else 50_000, json_bodies=5000)
+    summary = generate(work, apps=apps, overrides=5_000 if short else 50_000, json_bodies=5000)
     files = sorted((work / "projection").glob("*.json"))
     bodies = work / "bodies" / "http-check.txt"
     log(f"projection: {summary['apps']} apps, {summary['device_overrides']} overrides")

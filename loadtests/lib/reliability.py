@@ -17,7 +17,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import loadtool  # noqa: E402  (the load harness: projection generator, wrk parser, free ports)
+from common import free_ports, proc_status_kb  # noqa: E402  (the load harness's shared pieces)
+from drivers import parse_wrk  # noqa: E402
+from projection import generate  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,7 +44,7 @@ class Edge:
 
     def __init__(self, binary: Path, name: str, results: Path, mode_args: list[str], ports: tuple[int, int] | None = None):
         self.binary, self.name, self.results, self.mode_args = binary, name, results, mode_args
-        self.http_port, self.grpc_port = ports or tuple(loadtool.free_ports(2))
+        self.http_port, self.grpc_port = ports or tuple(free_ports(2))
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.process: subprocess.Popen | None = None
         self._log = None
@@ -123,7 +125,7 @@ class Edge:
 
 
 def rss_mb(pid: int) -> float:
-    return loadtool.proc_status_kb(pid, "VmRSS") / 1024.0
+    return proc_status_kb(pid, "VmRSS") / 1024.0
 
 
 def slope(points: list[tuple[float, float]]) -> float:
@@ -156,7 +158,7 @@ def heap_from_metrics(metrics: dict[str, float]) -> float | None:
 
 def command_soak(args: argparse.Namespace) -> int:
     results, work = Path(args.results), Path(args.work)
-    summary = loadtool.generate(work, apps=args.apps, overrides=args.overrides, json_bodies=5000)
+    summary = generate(work, apps=args.apps, overrides=args.overrides, json_bodies=5000)
     log(f"projection: {summary['apps']} apps, {summary['device_overrides']} overrides")
     edge = Edge(Path(args.server), "soak-edge", results, [f"--Projection:Directory={work / 'projection'}"])
     edge.start()
@@ -177,7 +179,7 @@ def command_soak(args: argparse.Namespace) -> int:
                 break
             time.sleep(max(0.0, args.interval - (time.monotonic() - start - elapsed)))
         wrk.wait()
-        w = loadtool.parse_wrk((results / "wrk.txt").read_text(errors="replace"))
+        w = parse_wrk((results / "wrk.txt").read_text(errors="replace"))
     finally:
         code, took = edge.stop()
     half = [s for s in samples if s["t_s"] >= samples[-1]["t_s"] / 2]
