@@ -18,13 +18,12 @@ internal static class KestrelDefaults
             InitialData = new Dictionary<string, string?>
             {
                 ["Kestrel:Endpoints:Http:Url"] = HttpUrl,
-                ["Kestrel:Endpoints:Http:Protocols"] = "Http1AndHttp2",
                 ["Kestrel:Endpoints:Grpc:Url"] = GrpcUrl,
                 ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
                 ["Kestrel:AddServerHeader"] = "false",
 
                 // Limits chosen for a public API answered in microseconds (docs/reliability.md).
-                // The JSON guard enforces the API's own, smaller body limit with the contract's 413.
+                // The plugin body reader enforces the API's own limit with the contract's 413.
                 ["Kestrel:Limits:MaxRequestBodySize"] = "1048576",
                 ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "32768",
                 ["Kestrel:Limits:MaxRequestHeaderCount"] = "64",
@@ -40,6 +39,16 @@ internal static class KestrelDefaults
             },
         });
 
+        // HTTP/2 on the JSON endpoint needs TLS (ALPN): over cleartext it would be refused with a
+        // warning at every start, so an http:// URL serves HTTP/1.1 and an https:// one both.
+        if (string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Protocols"]))
+        {
+            builder.Configuration.Sources.Insert(1, new MemoryConfigurationSource
+            {
+                InitialData = new Dictionary<string, string?> { ["Kestrel:Endpoints:Http:Protocols"] = HttpProtocols(builder.Configuration["Kestrel:Endpoints:Http:Url"]) },
+            });
+        }
+
         // Kestrel reads only its endpoints from configuration; limits are bound here, so operators
         // change them the standard way (Kestrel:Limits:...).
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
@@ -49,4 +58,8 @@ internal static class KestrelDefaults
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdown);
         return builder;
     }
+
+    /// <summary>The JSON endpoint's protocols for its URL: both over TLS, HTTP/1.1 over cleartext.</summary>
+    internal static string HttpProtocols(string? url) =>
+        url is not null && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "Http1AndHttp2" : "Http1";
 }

@@ -38,7 +38,11 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public UpdateService.UpdateServiceClient Client { get; }
 
-    public static async Task<EdgeServer> StartAsync(string projectionDirectory, params string[] extraArgs)
+    public static Task<EdgeServer> StartAsync(string projectionDirectory, params string[] extraArgs) =>
+        StartAsync(static args => EdgeHost.Build(args), projectionDirectory, extraArgs);
+
+    /// <summary>Starts a host built by <paramref name="build"/> (the edge's own, or a test's variant) from the same arguments.</summary>
+    public static async Task<EdgeServer> StartAsync(Func<string[], WebApplication> build, string projectionDirectory, params string[] extraArgs)
     {
         // Ports can be taken between the probe and the bind: retry a few times.
         for (var attempt = 1; ; attempt++)
@@ -54,7 +58,7 @@ internal sealed class EdgeServer : IAsyncDisposable
                 "--Logging:LogLevel:Microsoft.AspNetCore=Error",
                 .. extraArgs,
             ];
-            var app = EdgeHost.Build(args);
+            var app = build(args);
             try
             {
                 await app.StartAsync();

@@ -4,14 +4,16 @@ using Capgo.Edge.Server.Tests.Admin;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
 
-namespace Capgo.Edge.Server.Tests;
+namespace Capgo.Edge.Server.Tests.Updates;
 
 /// <summary>
-/// <c>POST /updates</c> is answered by the JSON guard from its own parse (<c>HttpApi:ServeChecksDirectly</c>,
-/// the default) instead of by gRPC JSON transcoding. Two edges on the same projection, one each way,
-/// must answer every outcome with the same status, headers and body bytes.
+/// <c>POST /updates</c> is answered by <c>JsonCheckEndpoint</c>, not by gRPC JSON transcoding of the same
+/// proto route; transcoding stays the reference. The edge and <see cref="TranscodingReference"/> on the
+/// same projection must answer every request vector and every reply shape with the same status,
+/// content type and body bytes. Refusals (429, 503) are gRPC errors on the reference, so those replies
+/// are held to the contract's vectors instead.
 /// </summary>
-public sealed class DirectJsonReplyTests
+public sealed class JsonCheckEndpointTests
 {
     private const string KeyAppId = "com.keys.app";
     private const string DeviceKey = "device-key";
@@ -55,8 +57,12 @@ public sealed class DirectJsonReplyTests
     /// <summary>One body per reply shape: offers with and without manifest or metadata, every kind of refusal.</summary>
     private static IEnumerable<(string Name, JsonObject Body)> Cases()
     {
+        foreach (var vector in Vectors.RequestNames())
+        {
+            yield return ("vector " + vector, Vectors.Object(vector));
+        }
+
         yield return ("vector offer (manifest, link, comment)", TestProjection.AndroidRequest());
-        yield return ("old plugin offer (no manifest, no metadata)", JsonNode.Parse(Vectors.Bytes(Vectors.OldPluginRequest))!.AsObject());
         yield return ("prerelease plugin of x.35 (manifest, no metadata)", TestProjection.AndroidRequest(("plugin_version", "8.35.0-beta.1")));
         yield return ("up to date", TestProjection.AndroidRequest(("version_name", TestProjection.OfferedVersion)));
         yield return ("blocked major", TestProjection.AndroidRequest(("defaultChannel", TestProjection.Next)));
@@ -89,18 +95,20 @@ public sealed class DirectJsonReplyTests
     }
 
     [Fact]
-    public async Task Direct_and_transcoded_replies_are_identical_for_every_outcome()
+    public async Task The_endpoint_answers_every_vector_and_reply_shape_with_the_bytes_of_stock_transcoding()
     {
-        using var directDirectory = new TempDirectory();
-        using var transcodedDirectory = new TempDirectory();
-        await using var direct = await EdgeServer.StartAsync(directDirectory.Path);
-        await using var transcoded = await EdgeServer.StartAsync(transcodedDirectory.Path, "--HttpApi:ServeChecksDirectly=false");
+        using var endpointDirectory = new TempDirectory();
+        using var referenceDirectory = new TempDirectory();
+        await using var edge = await EdgeServer.StartAsync(endpointDirectory.Path);
+        await using var reference = await EdgeServer.StartAsync(TranscodingReference.Build, referenceDirectory.Path);
 
-        // Before the first projection: 503 not_ready from both.
-        await AssertSameAsync("not ready", TestProjection.AndroidRequest(), direct, transcoded, expectedStatus: 503);
+        // Before the first projection: 503 not_ready in the contract's shape.
+        var notReady = await edge.PostUpdatesAsync(TestProjection.AndroidRequest());
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, notReady.Status);
+        Assert.Equal("""{"error":"not_ready","message":"The edge has not loaded a projection yet"}""", notReady.Text);
 
         JsonObject[] apps = [TestProjection.DemoApp(), TestProjection.CancelledApp(), TestProjection.QuietApp(), ExplainTests.ExplainApp(), KeyApp()];
-        foreach (var directory in new[] { directDirectory, transcodedDirectory })
+        foreach (var directory in new[] { endpointDirectory, referenceDirectory })
         {
             foreach (var app in apps)
             {
@@ -108,12 +116,12 @@ public sealed class DirectJsonReplyTests
             }
         }
 
-        foreach (var edge in new[] { direct, transcoded })
+        foreach (var server in new[] { edge, reference })
         {
             await Wait.UntilAsync(
                 async () =>
                 {
-                    var ready = await edge.GetAsync("/healthz/ready");
+                    var ready = await server.GetAsync("/healthz/ready");
                     return ready.Status == System.Net.HttpStatusCode.OK && (int)ready.Json()["apps"]! == apps.Length;
                 },
                 TimeSpan.FromSeconds(10),
@@ -121,40 +129,39 @@ public sealed class DirectJsonReplyTests
         }
 
         var codes = new HashSet<string>(StringComparer.Ordinal);
+        var vectors = 0;
         foreach (var (name, body) in Cases())
         {
-            var reply = await AssertSameAsync(name, body, direct, transcoded);
-            codes.Add(reply.Json()["error"] is { } error ? (string)error! : "offer");
+            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            var answer = await edge.PostUpdatesAsync(bytes);
+            if ((string?)answer.Json()["error"] == "on_premise_app")
+            {
+                Assert.True(answer.Status == System.Net.HttpStatusCode.TooManyRequests, $"{name}: {answer}");
+                Assert.True(JsonNode.DeepEquals(Vectors.Object(Vectors.ReplyUnknownApp429), answer.Json()), $"{name}: {answer.Text}");
+                codes.Add("on_premise_app");
+                continue;
+            }
+
+            Assert.True(answer.Generation.HasValue, $"{name}: no generation header on {answer}");
+            var expected = await reference.PostUpdatesAsync(bytes);
+            Assert.True(expected.Status == System.Net.HttpStatusCode.OK, $"{name}: the reference answered {expected}");
+            Assert.True(answer.Status == expected.Status, $"{name}: status endpoint {answer} vs transcoding {expected}");
+            Assert.True(
+                answer.Message.Content.Headers.ContentType?.ToString() == expected.Message.Content.Headers.ContentType?.ToString(),
+                $"{name}: content type endpoint {answer.Message.Content.Headers.ContentType} vs transcoding {expected.Message.Content.Headers.ContentType}");
+            Assert.True(answer.Text == expected.Text, $"{name}: body\n endpoint    {answer.Text}\n transcoding {expected.Text}");
+            codes.Add(answer.Json()["error"] is { } error ? (string)error! : "offer");
+            vectors += name.StartsWith("vector ", StringComparison.Ordinal) ? 1 : 0;
         }
 
-        // The cases really reach the different reply shapes, not one shape many times.
-        string[] expected =
+        // The cases really reach the different reply shapes and every request vector, not one shape many times.
+        Assert.True(vectors >= 4, $"only {vectors} request vectors were compared");
+        string[] reached =
         [
             "offer", "no_new_version_available", "disable_auto_update_to_major", "on_premise_app", "unsupported_plugin_version",
             "key_id_mismatch", "misconfigured_channel", "already_on_builtin", "disable_dev_build", "disable_device",
             "disable_emulator", "disable_auto_update_under_native",
         ];
-        Assert.True(expected.All(codes.Contains), $"reached: {string.Join(", ", codes.Order())}");
-    }
-
-    private static async Task<HttpReply> AssertSameAsync(string name, JsonObject body, EdgeServer direct, EdgeServer transcoded, int? expectedStatus = null)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-        var a = await direct.PostUpdatesAsync(bytes);
-        var b = await transcoded.PostUpdatesAsync(bytes);
-
-        Assert.True(a.Status == b.Status, $"{name}: status direct {a} vs transcoded {b}");
-        if (expectedStatus is { } status)
-        {
-            Assert.True((int)a.Status == status, $"{name}: {a}");
-        }
-
-        Assert.True(
-            a.Message.Content.Headers.ContentType?.ToString() == b.Message.Content.Headers.ContentType?.ToString(),
-            $"{name}: content type direct {a.Message.Content.Headers.ContentType} vs transcoded {b.Message.Content.Headers.ContentType}");
-        Assert.True(a.Text == b.Text, $"{name}: body\n direct     {a.Text}\n transcoded {b.Text}");
-        Assert.True(a.Generation.HasValue == b.Generation.HasValue, $"{name}: generation header direct {a.Generation} vs transcoded {b.Generation}");
-        Assert.True(a.Message.Headers.RetryAfter?.ToString() == b.Message.Headers.RetryAfter?.ToString(), $"{name}: Retry-After");
-        return a;
+        Assert.True(reached.All(codes.Contains), $"reached: {string.Join(", ", codes.Order())}");
     }
 }

@@ -2,14 +2,14 @@ using System.Net;
 using System.Text;
 using Capgo.Edge.Server.Tests.Infrastructure;
 
-namespace Capgo.Edge.Server.Tests;
+namespace Capgo.Edge.Server.Tests.Plugin;
 
-/// <summary><c>HttpApi:MaxRequestBodyBytes</c> is the one limit of <c>POST /updates</c>, below or above the server's default.</summary>
-public sealed class BodyLimitTests : IDisposable
+/// <summary><c>HttpApi:MaxRequestBodyBytes</c> is the one body limit of every plugin endpoint, below or above the server's default.</summary>
+public sealed class PluginBodyReaderTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
 
-    public BodyLimitTests() => TestProjection.WriteAll(_directory);
+    public PluginBodyReaderTests() => TestProjection.WriteAll(_directory);
 
     public void Dispose() => _directory.Dispose();
 
@@ -53,5 +53,33 @@ public sealed class BodyLimitTests : IDisposable
         var refused = await edge.PostUpdatesAsync(Padded(limit + 1));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.Status);
         PluginReply.AssertError(refused.Json());
+    }
+
+    [Theory]
+    [InlineData("POST", "/updates")]
+    [InlineData("POST", "/stats")]
+    [InlineData("POST", "/channel_self")]
+    [InlineData("PUT", "/channel_self")]
+    public async Task Every_plugin_endpoint_reads_bodies_up_to_a_limit_above_the_server_default_and_refuses_past_it_in_the_contract_shape(string method, string path)
+    {
+        const int limit = 2 * 1024 * 1024;
+        await using var edge = await StartAsync(limit);
+
+        // 1.5 MB: above Kestrel's 1 MB server-wide limit, so only the API's limit can let it through.
+        var read = await edge.SendAsync(new HttpMethod(method), path, Content(Padded(1536 * 1024)));
+        Assert.True(read.Status != HttpStatusCode.RequestEntityTooLarge, $"{method} {path}: {read.Status}");
+
+        var refused = await edge.SendAsync(new HttpMethod(method), path, Content(Padded(limit + 1)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.Status);
+        var body = refused.Json();
+        PluginReply.AssertError(body);
+        Assert.Equal("payload_too_large", (string)body["error"]!);
+    }
+
+    private static ByteArrayContent Content(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        return content;
     }
 }
