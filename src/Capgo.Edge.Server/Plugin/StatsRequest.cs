@@ -33,54 +33,6 @@ internal static class StatsRequest
         StatsActions.ErrorMessage,
         [new FieldProblem("action", "Unknown action")]);
 
-    [Flags]
-    private enum Fields
-    {
-        None = 0,
-        AppId = 1 << 0,
-        DeviceId = 1 << 1,
-        Platform = 1 << 2,
-        VersionName = 1 << 3,
-        VersionOs = 1 << 4,
-        IsEmulator = 1 << 5,
-        IsProd = 1 << 6,
-        Action = 1 << 7,
-        VersionBuild = 1 << 8,
-        OldVersionName = 1 << 9,
-        VersionCode = 1 << 10,
-        CustomId = 1 << 11,
-        KeyId = 1 << 12,
-        InstallSource = 1 << 13,
-        DefaultChannel = 1 << 14,
-        Channel = 1 << 15,
-        PluginVersion = 1 << 16,
-        Metadata = 1 << 17,
-    }
-
-    private struct Raw
-    {
-        public string? AppId;
-        public string? DeviceId;
-        public string? Platform;
-        public string? VersionName;
-        public string? VersionOs;
-        public bool? IsEmulator;
-        public bool? IsProd;
-        public string? Action;
-        public string? VersionBuild;
-        public string? OldVersionName;
-        public string? VersionCode;
-        public string? CustomId;
-        public string? KeyId;
-        public string? InstallSource;
-        public string? DefaultChannel;
-        public string? Channel;
-        public string? PluginVersion;
-        public JsonElement? Metadata;
-        public Fields WrongType;
-        public int Properties;
-    }
-
     /// <summary>
     /// Reads one event. Returns null and the event when it is valid, else the error to answer. The
     /// event's <c>app_id</c> is as received; the caller replaces it with the projection's spelling.
@@ -94,14 +46,7 @@ internal static class StatsRequest
             return EventNotAnObject;
         }
 
-        var raw = default(Raw);
-        foreach (var property in element.EnumerateObject())
-        {
-            raw.Properties++;
-            ReadProperty(property, ref raw);
-        }
-
-        return Validate(raw, out deviceEvent);
+        return Validate(StatsEventJson.Read(element), out deviceEvent);
     }
 
     /// <summary>The event's <c>app_id</c> when it is a string (valid or not), else null.</summary>
@@ -112,7 +57,7 @@ internal static class StatsRequest
             ? value.GetString()
             : null;
 
-    private static RequestError? Validate(in Raw raw, out DeviceEvent deviceEvent)
+    private static RequestError? Validate(in RawStatsEvent raw, out DeviceEvent deviceEvent)
     {
         deviceEvent = default;
         if (raw.Properties == 0)
@@ -121,12 +66,12 @@ internal static class StatsRequest
         }
 
         var wrong = raw.WrongType;
-        if (string.IsNullOrEmpty(raw.DeviceId) && !Has(wrong, Fields.DeviceId))
+        if (string.IsNullOrEmpty(raw.DeviceId) && !Has(wrong, StatsFields.DeviceId))
         {
             return RequestError.MissingDeviceId;
         }
 
-        if (string.IsNullOrEmpty(raw.AppId) && !Has(wrong, Fields.AppId))
+        if (string.IsNullOrEmpty(raw.AppId) && !Has(wrong, StatsFields.AppId))
         {
             return RequestError.MissingAppId;
         }
@@ -139,26 +84,26 @@ internal static class StatsRequest
 
         var installSource = InstallSources.Normalize(raw.InstallSource);
         List<FieldProblem>? issues = null;
-        Check(ref issues, Has(wrong, Fields.AppId) || !AppIds.IsValid(raw.AppId), FieldRules.AppId);
-        Check(ref issues, Has(wrong, Fields.DeviceId) || !DeviceIds.IsValid(raw.DeviceId), FieldRules.DeviceId);
-        Check(ref issues, Has(wrong, Fields.Platform) || raw.Platform is null, new FieldProblem("platform", "Platform must be a string"));
-        Check(ref issues, Has(wrong, Fields.VersionName) || raw.VersionName is null, new FieldProblem("version_name", "Version name must be a string"));
-        Check(ref issues, Has(wrong, Fields.VersionOs) || raw.VersionOs is null, new FieldProblem("version_os", "OS version must be a string"));
-        Check(ref issues, Has(wrong, Fields.IsEmulator), FieldRules.ExpectedBoolean("is_emulator"));
-        Check(ref issues, Has(wrong, Fields.IsProd), FieldRules.ExpectedBoolean("is_prod"));
-        Check(ref issues, Has(wrong, Fields.Action), FieldRules.ExpectedString("action"));
-        Check(ref issues, Has(wrong, Fields.VersionBuild), FieldRules.ExpectedString("version_build"));
-        Check(ref issues, Has(wrong, Fields.OldVersionName), FieldRules.ExpectedString("old_version_name"));
-        Check(ref issues, Has(wrong, Fields.VersionCode), FieldRules.ExpectedString("version_code"));
-        Check(ref issues, Has(wrong, Fields.CustomId) || raw.CustomId?.Length > FieldRules.MaxCustomIdLength, FieldRules.CustomId);
-        Check(ref issues, Has(wrong, Fields.KeyId) || raw.KeyId?.Length > FieldRules.MaxKeyIdLength, FieldRules.KeyId);
-        Check(ref issues, Has(wrong, Fields.InstallSource) || installSource?.Length > FieldRules.MaxInstallSourceLength, FieldRules.InstallSource);
-        Check(ref issues, Has(wrong, Fields.DefaultChannel), FieldRules.ExpectedString("defaultChannel"));
-        Check(ref issues, Has(wrong, Fields.Channel), FieldRules.ExpectedString("channel"));
-        Check(ref issues, Has(wrong, Fields.PluginVersion), FieldRules.ExpectedString("plugin_version"));
+        Check(ref issues, Has(wrong, StatsFields.AppId) || !AppIds.IsValid(raw.AppId), FieldRules.AppId);
+        Check(ref issues, Has(wrong, StatsFields.DeviceId) || !DeviceIds.IsValid(raw.DeviceId), FieldRules.DeviceId);
+        Check(ref issues, Has(wrong, StatsFields.Platform) || raw.Platform is null, new FieldProblem("platform", "Platform must be a string"));
+        Check(ref issues, Has(wrong, StatsFields.VersionName) || raw.VersionName is null, new FieldProblem("version_name", "Version name must be a string"));
+        Check(ref issues, Has(wrong, StatsFields.VersionOs) || raw.VersionOs is null, new FieldProblem("version_os", "OS version must be a string"));
+        Check(ref issues, Has(wrong, StatsFields.IsEmulator), FieldRules.ExpectedBoolean("is_emulator"));
+        Check(ref issues, Has(wrong, StatsFields.IsProd), FieldRules.ExpectedBoolean("is_prod"));
+        Check(ref issues, Has(wrong, StatsFields.Action), FieldRules.ExpectedString("action"));
+        Check(ref issues, Has(wrong, StatsFields.VersionBuild), FieldRules.ExpectedString("version_build"));
+        Check(ref issues, Has(wrong, StatsFields.OldVersionName), FieldRules.ExpectedString("old_version_name"));
+        Check(ref issues, Has(wrong, StatsFields.VersionCode), FieldRules.ExpectedString("version_code"));
+        Check(ref issues, Has(wrong, StatsFields.CustomId) || raw.CustomId?.Length > FieldRules.MaxCustomIdLength, FieldRules.CustomId);
+        Check(ref issues, Has(wrong, StatsFields.KeyId) || raw.KeyId?.Length > FieldRules.MaxKeyIdLength, FieldRules.KeyId);
+        Check(ref issues, Has(wrong, StatsFields.InstallSource) || installSource?.Length > FieldRules.MaxInstallSourceLength, FieldRules.InstallSource);
+        Check(ref issues, Has(wrong, StatsFields.DefaultChannel), FieldRules.ExpectedString("defaultChannel"));
+        Check(ref issues, Has(wrong, StatsFields.Channel), FieldRules.ExpectedString("channel"));
+        Check(ref issues, Has(wrong, StatsFields.PluginVersion), FieldRules.ExpectedString("plugin_version"));
 
         List<KeyValuePair<string, string>>? metadata = null;
-        if (Has(wrong, Fields.Metadata))
+        if (Has(wrong, StatsFields.Metadata))
         {
             Check(ref issues, true, new FieldProblem("metadata", "Metadata must be an object of string values"));
         }
@@ -243,152 +188,7 @@ internal static class StatsRequest
         return null;
     }
 
-    private static void ReadProperty(JsonProperty property, ref Raw raw)
-    {
-        var field = Identify(property);
-        if (field == Fields.None)
-        {
-            return;
-        }
-
-        var value = property.Value;
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Null:
-                // Null is absent, as in the update check.
-                return;
-            case JsonValueKind.String when field is not (Fields.IsEmulator or Fields.IsProd or Fields.Metadata):
-                SetString(ref raw, field, value.GetString());
-                return;
-            case JsonValueKind.True or JsonValueKind.False when field == Fields.IsEmulator:
-                raw.IsEmulator = value.GetBoolean();
-                return;
-            case JsonValueKind.True or JsonValueKind.False when field == Fields.IsProd:
-                raw.IsProd = value.GetBoolean();
-                return;
-            case JsonValueKind.Object when field == Fields.Metadata:
-                raw.Metadata = value;
-                return;
-            default:
-                raw.WrongType |= field;
-                return;
-        }
-    }
-
-    private static Fields Identify(JsonProperty property)
-    {
-        // Ordered by how often the plugin sends them.
-        if (property.NameEquals("app_id"u8))
-        {
-            return Fields.AppId;
-        }
-
-        if (property.NameEquals("device_id"u8))
-        {
-            return Fields.DeviceId;
-        }
-
-        if (property.NameEquals("action"u8))
-        {
-            return Fields.Action;
-        }
-
-        if (property.NameEquals("version_name"u8))
-        {
-            return Fields.VersionName;
-        }
-
-        if (property.NameEquals("version_build"u8))
-        {
-            return Fields.VersionBuild;
-        }
-
-        if (property.NameEquals("platform"u8))
-        {
-            return Fields.Platform;
-        }
-
-        if (property.NameEquals("plugin_version"u8))
-        {
-            return Fields.PluginVersion;
-        }
-
-        if (property.NameEquals("version_os"u8))
-        {
-            return Fields.VersionOs;
-        }
-
-        if (property.NameEquals("version_code"u8))
-        {
-            return Fields.VersionCode;
-        }
-
-        if (property.NameEquals("is_emulator"u8))
-        {
-            return Fields.IsEmulator;
-        }
-
-        if (property.NameEquals("is_prod"u8))
-        {
-            return Fields.IsProd;
-        }
-
-        if (property.NameEquals("old_version_name"u8))
-        {
-            return Fields.OldVersionName;
-        }
-
-        if (property.NameEquals("custom_id"u8))
-        {
-            return Fields.CustomId;
-        }
-
-        if (property.NameEquals("install_source"u8))
-        {
-            return Fields.InstallSource;
-        }
-
-        if (property.NameEquals("key_id"u8))
-        {
-            return Fields.KeyId;
-        }
-
-        if (property.NameEquals("defaultChannel"u8) || property.NameEquals("default_channel"u8))
-        {
-            return Fields.DefaultChannel;
-        }
-
-        if (property.NameEquals("channel"u8))
-        {
-            return Fields.Channel;
-        }
-
-        return property.NameEquals("metadata"u8) ? Fields.Metadata : Fields.None;
-    }
-
-    private static void SetString(ref Raw raw, Fields field, string? value)
-    {
-        switch (field)
-        {
-            case Fields.AppId: raw.AppId = value; break;
-            case Fields.DeviceId: raw.DeviceId = value; break;
-            case Fields.Platform: raw.Platform = value; break;
-            case Fields.VersionName: raw.VersionName = value; break;
-            case Fields.VersionOs: raw.VersionOs = value; break;
-            case Fields.Action: raw.Action = value; break;
-            case Fields.VersionBuild: raw.VersionBuild = value; break;
-            case Fields.OldVersionName: raw.OldVersionName = value; break;
-            case Fields.VersionCode: raw.VersionCode = value; break;
-            case Fields.CustomId: raw.CustomId = value; break;
-            case Fields.KeyId: raw.KeyId = value; break;
-            case Fields.InstallSource: raw.InstallSource = value; break;
-            case Fields.DefaultChannel: raw.DefaultChannel = value; break;
-            case Fields.Channel: raw.Channel = value; break;
-            case Fields.PluginVersion: raw.PluginVersion = value; break;
-        }
-    }
-
-    private static bool Has(Fields wrong, Fields field) => (wrong & field) != 0;
+    private static bool Has(StatsFields wrong, StatsFields field) => (wrong & field) != 0;
 
     private static void Check(ref List<FieldProblem>? issues, bool broken, FieldProblem problem)
     {
