@@ -3,41 +3,8 @@ using System.Text.Json;
 
 namespace Capgo.Edge.Core;
 
-/// <summary>A projection document that breaks a rule; nothing of it is applied.</summary>
-public sealed class ProjectionException : Exception
-{
-    public ProjectionException(string field, string message)
-        : base($"{field}: {message}")
-    {
-        Field = field;
-        Problem = message;
-    }
-
-    public ProjectionException()
-    {
-        Field = "";
-        Problem = "";
-    }
-
-    public ProjectionException(string message)
-        : base(message)
-    {
-        Field = "";
-        Problem = message;
-    }
-
-    public ProjectionException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Field = "";
-        Problem = message;
-    }
-
-    /// <summary>The JSON path of the offending field, e.g. <c>channels[1].rollout.bundle</c>.</summary>
-    public string Field { get; }
-
-    public string Problem { get; }
-}
+// One reader of one document, past the ~250-line mark on purpose: the rules run in the order
+// projection.md §1 lists them, and the field readers at the bottom serve only them.
 
 /// <summary>Reads and validates the app document of projection.md §1 into an <see cref="AppSnapshot"/>.</summary>
 public static class AppDocument

@@ -2,7 +2,7 @@ namespace Capgo.Edge.Core;
 
 /// <summary>The request fields exactly as received (null = absent), before validation.</summary>
 /// <remarks>
-/// Both transports fill it: the gRPC handler from the typed message, the HTTP guard from the JSON
+/// Both transports fill it: the gRPC handler from the typed message, the JSON endpoint from the JSON
 /// body. <see cref="WrongType"/> lists fields that were present with a JSON type the contract does
 /// not allow (a number where a string belongs, say); they count as present but invalid.
 /// </remarks>

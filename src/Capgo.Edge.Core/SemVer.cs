@@ -1,5 +1,8 @@
 namespace Capgo.Edge.Core;
 
+// One value type, past the ~250-line mark on purpose: parsing and the precedence rules it must
+// agree with (semver.org §9–§11) are read together.
+
 /// <summary>
 /// A semantic version (semver.org 2.0.0). Build metadata is accepted and ignored for precedence.
 /// Parsing a plain <c>X.Y.Z</c> allocates nothing; a pre-release keeps its text for comparison.

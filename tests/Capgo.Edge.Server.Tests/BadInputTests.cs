@@ -277,9 +277,9 @@ public sealed class BadInputTests
     [InlineData("/UPDATES")]
     [InlineData("/Updates")]
     [InlineData("/updates/")]
-    public async Task Every_path_routed_to_updates_is_guarded(string path)
+    public async Task Every_path_routed_to_updates_is_answered_by_the_json_endpoint(string path)
     {
-        // Routing matches these to the transcoded POST /updates; the guard must stand in front of all of them.
+        // Routing matches these to POST /updates; each must reach the endpoint (the contract's shapes), not transcoding.
         foreach (var (body, status, code) in new[]
         {
             (Utf8("nope"), 400, ParseError),

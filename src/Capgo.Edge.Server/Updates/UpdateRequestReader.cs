@@ -14,7 +14,7 @@ namespace Capgo.Edge.Server.Updates;
 /// wire type, in one contiguous buffer. Anything else (an unknown field, a wrong wire type, a
 /// truncated or malformed body, a payload split across buffers) is handed to the generated parser, so
 /// every input gets the same message or the same <see cref="Google.Protobuf.InvalidProtocolBufferException"/>
-/// as before.
+/// as the generated parser gives.
 /// </remarks>
 internal static class UpdateRequestReader
 {

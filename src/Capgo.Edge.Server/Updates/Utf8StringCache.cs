@@ -8,7 +8,7 @@ namespace Capgo.Edge.Server.Updates;
 /// versions, install source). Devices of one app send the same few values on every poll, so reading
 /// a field returns the string already made for the same bytes instead of decoding and allocating a
 /// new one. Memory is bounded: a slot holds one string, a new value replaces the slot's old one, and
-/// values that do not repeat only cost what decoding cost before.
+/// values that do not repeat cost one decode, as without the table.
 /// </summary>
 /// <remarks>
 /// Thread-safe without locks: a slot is a reference written and read atomically, and every hit is

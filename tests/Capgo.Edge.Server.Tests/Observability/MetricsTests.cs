@@ -87,7 +87,7 @@ public sealed class MetricsTests
             Expect("grpc", kind, code);
         }
 
-        // Rejected before the decision, over gRPC (the JSON guard answers its 400s itself).
+        // Rejected before the decision, over gRPC.
         using (var bad = edge.Client.CheckForUpdateAsync(Grpc(Body(NewPlugin, NewDevice()).WithField("device_id", null)), deadline: DateTime.UtcNow.AddSeconds(30)))
         {
             Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => bad.ResponseAsync)).StatusCode);

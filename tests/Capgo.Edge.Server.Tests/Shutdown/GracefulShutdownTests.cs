@@ -69,7 +69,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
 
     /// <summary>
     /// Kestrel cancels pending reads to wake connections at shutdown; a body still arriving then must
-    /// be read to its end, not taken as complete (it was answered 400 before the fix, KI-2).
+    /// be read to its end, not taken as complete.
     /// </summary>
     [Theory]
     [InlineData("POST", "/stats")]
