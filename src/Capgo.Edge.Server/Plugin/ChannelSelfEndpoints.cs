@@ -16,20 +16,7 @@ internal static partial class ChannelSelfEndpoints
     public static IServiceCollection AddEdgeChannelSelf(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ChannelSelfLimiter>();
-        var redis = configuration.GetConnectionString("RedisPublisher") is { Length: > 0 } publisher
-            ? publisher
-            : configuration.GetConnectionString("Redis");
-        if (string.IsNullOrWhiteSpace(redis))
-        {
-            services.AddSingleton<IOverrideWriter, LocalOverrideWriter>();
-        }
-        else
-        {
-            var prefix = configuration["Sync:Prefix"] ?? ControlPlane.RedisLayout.DefaultPrefix;
-            services.AddSingleton<IOverrideWriter>(sp => new RedisOverrideWriter(
-                redis, new ControlPlane.RedisLayout(prefix), sp.GetRequiredService<ILogger<RedisOverrideWriter>>()));
-        }
-
+        services.AddOverrideWriter(configuration);
         return services;
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Capgo.Edge.ControlPlane;
+using Capgo.Edge.Redis;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Hosting;
