@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Capgo.Edge.Redis;
 
 /// <summary>
@@ -9,11 +7,7 @@ namespace Capgo.Edge.Redis;
 /// </summary>
 public sealed class EdgeIdentity
 {
-    public EdgeIdentity(IOptions<SyncOptions> options)
-        : this(options?.Value.EdgeName)
-    {
-    }
-
+    /// <param name="name"><c>Sync:EdgeName</c>; null or empty generates one.</param>
     public EdgeIdentity(string? name) =>
         Name = string.IsNullOrEmpty(name)
             ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}"

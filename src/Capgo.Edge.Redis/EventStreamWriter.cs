@@ -3,18 +3,6 @@ using StackExchange.Redis;
 
 namespace Capgo.Edge.Redis;
 
-/// <summary>What becomes of each event handed to <see cref="EventStreamWriter"/>; the caller counts it.</summary>
-public interface IEventTally
-{
-    void Written(int count);
-
-    /// <summary><paramref name="shutdown"/>: the flush deadline passed; otherwise Redis failed every attempt.</summary>
-    void Dropped(int count, bool shutdown);
-}
-
-/// <summary>The stream's limits and the retry policy (from the server's <c>Events</c> options).</summary>
-public sealed record EventStreamLimits(long MaxStreamLength, int MaxAttempts, TimeSpan RetryDelay, TimeSpan WriteTimeout);
-
 /// <summary>
 /// Appends device events to the Redis stream <c>P events</c> (docs/events.md) on the edge's shared
 /// connection: one pipelined round trip per batch, trimmed with an approximate <c>MAXLEN</c>, failed

@@ -25,7 +25,7 @@ public static class RedisServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<EdgeIdentity>();
+        services.AddSingleton(static sp => new EdgeIdentity(sp.GetRequiredService<IOptions<SyncOptions>>().Value.EdgeName));
         services.AddSingleton(static sp => new RedisLayout(sp.GetRequiredService<IOptions<SyncOptions>>().Value.Prefix));
         services.AddSingleton(sp => new RedisConnections(
             configuration.GetConnectionString("Redis"),

@@ -1,6 +1,5 @@
 using Capgo.Edge.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Capgo.Edge.Redis.Tests;
@@ -73,7 +72,7 @@ public sealed class EventStreamWriterTests(RedisFixture redis)
     [Fact]
     public async Task A_malformed_connection_string_is_reported_and_leaves_no_database()
     {
-        var identity = new EdgeIdentity(Options.Create(new SyncOptions { EdgeName = "bad-config" }));
+        var identity = new EdgeIdentity("bad-config");
         await using var connections = new RedisConnections("127.0.0.1:6379,nosuchoption=1", null, identity);
         Assert.Null(await Writer(connections, redis.NewLayout(), identity).ConnectAsync());
     }

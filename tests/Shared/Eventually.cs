@@ -3,7 +3,7 @@ namespace Capgo.Edge.Tests.Support;
 /// <summary>Polls a condition until it holds, or fails the test after a timeout naming what was awaited.</summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null, int pollMs = 1)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
         while (!condition())
@@ -13,7 +13,7 @@ public static class Eventually
                 throw new TimeoutException($"Timed out waiting for {what}");
             }
 
-            await Task.Delay(1);
+            await Task.Delay(pollMs);
         }
     }
 
