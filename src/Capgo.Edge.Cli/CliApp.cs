@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capgo.Edge.ControlPlane;
+using Capgo.Edge.Redis;
 using Capgo.Edge.Core;
 using StackExchange.Redis;
 

@@ -1,27 +1,9 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Core;
+using Capgo.Edge.Redis;
 using StackExchange.Redis;
 
 namespace Capgo.Edge.ControlPlane;
-
-/// <summary>A change the control plane refused; nothing was written.</summary>
-public sealed class PublishException : Exception
-{
-    public PublishException(string message)
-        : base(message)
-    {
-    }
-
-    public PublishException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public PublishException()
-    {
-    }
-}
 
 /// <summary>What an edge reports serving for one app.</summary>
 public sealed record EdgeAck(string Edge, long Generation, long OverridesGeneration);
@@ -108,7 +90,7 @@ public sealed class ProjectionPublisher
                 _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
             ],
             [.. args]).ConfigureAwait(false);
-        return ParseGeneration(result);
+        return Generations.Parse(result);
     }
 
     private async Task StageOverridesAsync(string staging, DeviceOverrides overrides)
@@ -138,38 +120,12 @@ public sealed class ProjectionPublisher
     public Task<long> SetOverrideAsync(string appId, string deviceId, string channel)
     {
         ArgumentException.ThrowIfNullOrEmpty(channel);
-        return ChangeOverrideAsync(appId, deviceId, channel);
+        return OverrideChange.RunAsync(_db, _layout, appId, deviceId, channel);
     }
 
     /// <summary>Removes one device's pin; returns the new overrides generation.</summary>
-    public Task<long> RemoveOverrideAsync(string appId, string deviceId) => ChangeOverrideAsync(appId, deviceId, "");
-
-    private async Task<long> ChangeOverrideAsync(string appId, string deviceId, string channel)
-    {
-        if (!AppIds.IsValid(appId))
-        {
-            throw new PublishException($"app_id '{appId}' is not a reverse-domain app id");
-        }
-
-        if (!DeviceIds.IsValid(deviceId))
-        {
-            throw new PublishException($"device_id '{deviceId}' is not a UUID");
-        }
-
-        var device = deviceId.ToLowerInvariant();
-        try
-        {
-            var result = await _db.ScriptEvaluateAsync(
-                Scripts.Override,
-                [_layout.Generation, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId)],
-                [appId, device, channel, _layout.Changes.ToString()]).ConfigureAwait(false);
-            return ParseGeneration(result);
-        }
-        catch (RedisServerException ex)
-        {
-            throw new PublishException(ScriptError(ex), ex);
-        }
-    }
+    public Task<long> RemoveOverrideAsync(string appId, string deviceId) =>
+        OverrideChange.RunAsync(_db, _layout, appId, deviceId, "");
 
     /// <summary>Deletes an app: edges stop serving it (the only reason they do).</summary>
     public async Task<long> DeleteAsync(string appId)
@@ -180,11 +136,11 @@ public sealed class ProjectionPublisher
                 Scripts.Delete,
                 [_layout.Generation, _layout.Apps, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId), _layout.Tombstones],
                 [appId, _layout.Changes.ToString()]).ConfigureAwait(false);
-            return ParseGeneration(result);
+            return Generations.Parse(result);
         }
         catch (RedisServerException ex)
         {
-            throw new PublishException(ScriptError(ex), ex);
+            throw new PublishException(Scripts.Refusal(ex), ex);
         }
     }
 
@@ -203,14 +159,14 @@ public sealed class ProjectionPublisher
         foreach (var edge in await LiveEdgesAsync().ConfigureAwait(false))
         {
             var ack = await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false);
-            var (gen, ogen) = ParseAck(ack);
+            var (gen, ogen) = Generations.ParseAck(ack);
             edges.Add(new EdgeAck(edge, gen, ogen));
         }
 
         return new AppInfo(
             appId,
-            ToLong(fields[1]),
-            ToLong(fields[2]),
+            Generations.Parse(fields[1]),
+            Generations.Parse(fields[2]),
             snapshot.Status,
             [.. snapshot.Channels.Select(static c => c.Name)],
             snapshot.Bundles.Count,
@@ -240,7 +196,7 @@ public sealed class ProjectionPublisher
             var lagging = new List<string>();
             foreach (var edge in edges)
             {
-                var (gen, ogen) = ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
+                var (gen, ogen) = Generations.ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
                 ((overrides ? ogen : gen) >= generation ? serving : lagging).Add(edge);
             }
 
@@ -251,32 +207,5 @@ public sealed class ProjectionPublisher
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    internal static (long Generation, long OverridesGeneration) ParseAck(RedisValue ack)
-    {
-        if (ack.IsNullOrEmpty)
-        {
-            return (0, 0);
-        }
-
-        var text = ack.ToString();
-        var space = text.IndexOf(' ', StringComparison.Ordinal);
-        return space < 0
-            ? (long.Parse(text, CultureInfo.InvariantCulture), 0)
-            : (long.Parse(text.AsSpan(0, space), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(space + 1), CultureInfo.InvariantCulture));
-    }
-
-    private static long ParseGeneration(RedisResult result) => long.Parse(result.ToString(), CultureInfo.InvariantCulture);
-
-    private static long ToLong(RedisValue value) =>
-        value.IsNullOrEmpty ? 0 : long.Parse(value.ToString(), CultureInfo.InvariantCulture);
-
-    private static string ScriptError(RedisServerException ex)
-    {
-        // Scripts answer "CODE explanation"; the explanation is what the operator needs.
-        var message = ex.Message;
-        var space = message.IndexOf(' ', StringComparison.Ordinal);
-        return space > 0 && message[..space].All(static c => char.IsAsciiLetterUpper(c) || c == '_') ? message[(space + 1)..] : message;
     }
 }

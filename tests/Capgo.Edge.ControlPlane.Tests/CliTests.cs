@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Capgo.Edge.Redis;
 using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.ControlPlane.Tests;
@@ -78,7 +79,7 @@ public sealed class CliTests : IAsyncLifetime
     {
         var file = Path.Combine(_dir, "app.json");
         await File.WriteAllBytesAsync(file, Documents.Sample());
-        await using var edge = await Edge.StartAsync(_redis.ConnectionString, "cli-edge");
+        await using var edge = await InProcessEdge.StartAsync(_redis.ConnectionString, "cli-edge");
         var (code, stdout, _) = await RunAsync("publish", file, "--wait", "--timeout", "10s");
         Assert.Equal(0, code);
         Assert.Contains("served by all 1 live edges", stdout, StringComparison.Ordinal);

@@ -214,5 +214,8 @@ internal sealed partial class EventQueue
     private static partial void LogQueueFull(ILogger logger, int capacity, long dropped);
 }
 
-/// <summary>Where events go: the Redis connection (null = no control plane), the stream key, this edge's name.</summary>
-internal sealed record EventSink(string? ConnectionString, string StreamKey, string EdgeName);
+/// <summary>
+/// Whether events have a control plane to reach: the edge's Redis connection string, null in standalone
+/// mode. The stream key and the edge's name come from the Redis layer (<c>RedisLayout</c>, <c>EdgeIdentity</c>).
+/// </summary>
+internal sealed record EventSink(string? ConnectionString);

@@ -1,5 +1,4 @@
-using Capgo.Edge.ControlPlane;
-using Capgo.Edge.Server.Projection;
+using Capgo.Edge.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Capgo.Edge.Server.Events;
@@ -8,8 +7,8 @@ internal static class EventsServiceCollectionExtensions
 {
     /// <summary>
     /// The device-event path to the control plane: <see cref="EventQueue"/> (what handlers call) and
-    /// <see cref="RedisStreamWriter"/> (which drains it into <c>{Sync:Prefix}events</c> when
-    /// <c>ConnectionStrings:Redis</c> is set).
+    /// <see cref="RedisStreamWriter"/> (which drains it into <c>{Sync:Prefix}events</c> through the Redis
+    /// layer's <see cref="EventStreamWriter"/> when <c>ConnectionStrings:Redis</c> is set).
     /// </summary>
     public static IServiceCollection AddEdgeEvents(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,14 +18,8 @@ internal static class EventsServiceCollectionExtensions
             .ValidateOnStart();
 
         var connection = configuration.GetConnectionString("Redis");
-        var prefix = configuration[SyncOptions.Section + ":" + nameof(SyncOptions.Prefix)];
-        var layout = new RedisLayout(string.IsNullOrEmpty(prefix) ? RedisLayout.DefaultPrefix : prefix);
-        var edgeName = configuration[SyncOptions.Section + ":" + nameof(SyncOptions.EdgeName)];
-        services.AddSingleton(new EventSink(
-            string.IsNullOrWhiteSpace(connection) ? null : connection,
-            layout.Events.ToString(),
-            string.IsNullOrEmpty(edgeName) ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}" : edgeName));
-
+        services.AddSingleton(new EventSink(string.IsNullOrWhiteSpace(connection) ? null : connection));
+        services.AddEdgeRedis(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<EventQueue>();

@@ -12,20 +12,7 @@ internal static class ChannelSelfEndpoints
     {
         services.AddSingleton<ChannelSelfLimiter>();
         services.AddSingleton<ChannelSelfService>();
-        var redis = configuration.GetConnectionString("RedisPublisher") is { Length: > 0 } publisher
-            ? publisher
-            : configuration.GetConnectionString("Redis");
-        if (string.IsNullOrWhiteSpace(redis))
-        {
-            services.AddSingleton<IOverrideWriter, LocalOverrideWriter>();
-        }
-        else
-        {
-            var prefix = configuration["Sync:Prefix"] ?? ControlPlane.RedisLayout.DefaultPrefix;
-            services.AddSingleton<IOverrideWriter>(sp => new RedisOverrideWriter(
-                redis, new ControlPlane.RedisLayout(prefix), sp.GetRequiredService<ILogger<RedisOverrideWriter>>()));
-        }
-
+        services.AddOverrideWriter(configuration);
         return services;
     }
 

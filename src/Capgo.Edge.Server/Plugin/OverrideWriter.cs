@@ -1,8 +1,20 @@
-using Capgo.Edge.ControlPlane;
 using Capgo.Edge.Core;
-using StackExchange.Redis;
+using Capgo.Edge.Redis;
 
 namespace Capgo.Edge.Server.Plugin;
+
+internal static class OverrideWriterServiceCollectionExtensions
+{
+    /// <summary>Redis when there are credentials to write overrides with (<c>ConnectionStrings:RedisPublisher</c> or <c>:Redis</c>), else this edge's memory.</summary>
+    public static IServiceCollection AddOverrideWriter(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEdgeRedis(configuration);
+        services.AddSingleton<IOverrideWriter>(static sp => sp.GetRequiredService<RedisConnections>().HasPublisher
+            ? new RedisOverrideWriter(sp.GetRequiredService<OverrideWriter>())
+            : new LocalOverrideWriter());
+        return services;
+    }
+}
 
 /// <summary>Stores the channel an old plugin chose (<c>/channel_self</c>) as a device override.</summary>
 internal interface IOverrideWriter
@@ -47,64 +59,25 @@ internal sealed class OverrideStoreException : Exception
 }
 
 /// <summary>
-/// Redis mode: the pin goes through the publisher path, so every edge applies it. The change is also
-/// applied here at once, so the device reads its own write. Credentials: <c>ConnectionStrings:RedisPublisher</c>
-/// when set (edges' main user is read-only), else <c>ConnectionStrings:Redis</c>.
+/// Redis mode: the Redis layer's <see cref="OverrideWriter"/> stores the pin through the publisher path
+/// and applies it here; this adapter only turns its refusal into <see cref="OverrideStoreException"/>,
+/// the endpoint's contract.
 /// </summary>
-internal sealed partial class RedisOverrideWriter : IOverrideWriter, IAsyncDisposable
+internal sealed class RedisOverrideWriter(OverrideWriter writer) : IOverrideWriter
 {
-    private readonly Lazy<Task<ConnectionMultiplexer>> _redis;
-    private readonly RedisLayout _layout;
-    private readonly ILogger _logger;
-
-    public RedisOverrideWriter(string connectionString, RedisLayout layout, ILogger<RedisOverrideWriter> logger)
-    {
-        _layout = layout;
-        _logger = logger;
-        _redis = new Lazy<Task<ConnectionMultiplexer>>(() =>
-        {
-            var options = ConfigurationOptions.Parse(connectionString);
-            options.AbortOnConnectFail = false;
-            return ConnectionMultiplexer.ConnectAsync(options);
-        });
-    }
-
     public async Task SetAsync(AppSnapshot app, string deviceId, string channel)
     {
-        await StoreAsync(app.AppId, p => p.SetOverrideAsync(app.AppId, deviceId, channel)).ConfigureAwait(false);
-        app.Overrides.Set(deviceId, channel);
+        if (!await writer.SetAsync(app, deviceId, channel).ConfigureAwait(false))
+        {
+            throw new OverrideStoreException("The device override could not be stored");
+        }
     }
 
     public async Task RemoveAsync(AppSnapshot app, string deviceId)
     {
-        await StoreAsync(app.AppId, p => p.RemoveOverrideAsync(app.AppId, deviceId)).ConfigureAwait(false);
-        app.Overrides.Remove(deviceId);
-    }
-
-    /// <summary>Runs one change; a Redis failure (refused, unreachable, too slow) becomes <see cref="OverrideStoreException"/>.</summary>
-    private async Task StoreAsync(string appId, Func<ProjectionPublisher, Task<long>> change)
-    {
-        try
+        if (!await writer.RemoveAsync(app, deviceId).ConfigureAwait(false))
         {
-            await change(await PublisherAsync().ConfigureAwait(false)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or PublishException)
-        {
-            LogStoreFailed(_logger, appId, ex);
-            throw new OverrideStoreException("The device override could not be stored", ex);
-        }
-    }
-
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Could not store a /channel_self override of {AppId} through the publisher path")]
-    private static partial void LogStoreFailed(ILogger logger, string appId, Exception exception);
-
-    private async Task<ProjectionPublisher> PublisherAsync() => new(await _redis.Value.ConfigureAwait(false), _layout);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_redis.IsValueCreated)
-        {
-            await (await _redis.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            throw new OverrideStoreException("The device override could not be stored");
         }
     }
 }

@@ -1,7 +1,10 @@
+using Capgo.Edge.Redis;
+
 namespace Capgo.Edge.Server.Projection;
 
 /// <summary>What the projection source reports about itself, for /healthz/ready and logs.</summary>
-internal sealed class ProjectionHealth
+/// <remarks>Stays in the server (both modes and the health endpoints use it); the Redis sync reports through <see cref="ISyncHealth"/>.</remarks>
+internal sealed class ProjectionHealth : ISyncHealth
 {
     private volatile string _mode = "standalone";
     private volatile string? _problem;

@@ -1,4 +1,5 @@
 using Capgo.Edge.Core;
+using Capgo.Edge.Redis;
 
 namespace Capgo.Edge.Server.Projection;
 
@@ -13,14 +14,11 @@ internal static class ProjectionServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ProjectionStore>();
         services.AddSingleton<ProjectionHealth>();
+        services.AddEdgeRedis(configuration);
 
         if (!string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis")))
         {
-            services.AddOptions<SyncOptions>()
-                .Bind(configuration.GetSection(SyncOptions.Section))
-                .ValidateDataAnnotations()
-                .ValidateOnStart();
-            services.AddHostedService<RedisProjectionSource>();
+            services.AddEdgeRedisSync<ProjectionHealth>(configuration);
             return services;
         }
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Capgo.Edge.ControlPlane;
+using Capgo.Edge.Redis;
 using Capgo.Edge.Server.Tests.Stats;
 using StackExchange.Redis;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Capgo.Edge.ControlPlane;
+using Capgo.Edge.Redis;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Hosting;
@@ -137,33 +138,14 @@ public sealed class StatsEdge : IAsyncDisposable
     }
 }
 
+/// <summary><see cref="Eventually"/> with the longer patience these tests need on a loaded machine.</summary>
 public static class StatsEventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-            await Task.Delay(10);
-        }
-    }
+    public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(condition, what, timeout ?? Patience, pollMs: 10);
 
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(condition, what, timeout ?? Patience);
 }

@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
-using Capgo.Edge.ControlPlane;
 
-namespace Capgo.Edge.Server.Projection;
+namespace Capgo.Edge.Redis;
 
-/// <summary>Redis sync (section <c>Sync</c>); active when <c>ConnectionStrings:Redis</c> is set.</summary>
-internal sealed class SyncOptions
+/// <summary>
+/// Redis sync (section <c>Sync</c>). Bound and validated in every mode: the prefix and the edge's name
+/// also name the event stream and the override writes, whatever else is configured.
+/// </summary>
+public sealed class SyncOptions
 {
     public const string Section = "Sync";
 
@@ -12,7 +14,7 @@ internal sealed class SyncOptions
     [Required]
     public string Prefix { get; set; } = RedisLayout.DefaultPrefix;
 
-    /// <summary>This edge's name in heartbeats and acknowledgements; unique per process by default.</summary>
+    /// <summary>This edge's name in heartbeats, acknowledgements and events; unique per process by default.</summary>
     public string? EdgeName { get; set; }
 
     /// <summary>How often generations are compared with Redis, to converge after anything missed.</summary>

@@ -1,18 +1,20 @@
-using StackExchange.Redis;
+using Capgo.Edge.ControlPlane;
 using Capgo.Edge.Tests.Support;
+using StackExchange.Redis;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Redis.Tests;
 
 /// <summary>
 /// The ACL rules of docs/redis-acl.md on a real redis-server: the edge user syncs but cannot write a
-/// projection; the publisher user can.
+/// projection; the publisher user can. The rules name the default prefix, so this test uses it.
 /// </summary>
-public sealed class AclTests : IAsyncLifetime
+[Collection(SharedRedis.Name)]
+public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
 {
     private const string EdgePassword = "edge-secret-for-tests";
     private const string PublisherPassword = "publisher-secret-for-tests";
 
-    // The rules exactly as documented, with clear-text passwords.
+    // The rules exactly as documented, with clear-text passwords, as ACL file lines.
     private static readonly string[] AclLines =
     [
         "user default on nopass ~* &* +@all",
@@ -20,23 +22,20 @@ public sealed class AclTests : IAsyncLifetime
         $"user capgo-publisher on >{PublisherPassword} resetkeys resetchannels ~capgo:edge:* &capgo:edge:changes -@all +@read +@write +@connection +@scripting +time +publish +info",
     ];
 
-    private RedisServer _redis = null!;
-    private string _aclFile = null!;
-
+    /// <summary>Each ACL file line, as <c>ACL SETUSER</c> on the shared server.</summary>
     public async Task InitializeAsync()
     {
-        _aclFile = Path.GetTempFileName();
-        await File.WriteAllLinesAsync(_aclFile, AclLines);
-        _redis = await RedisServer.StartAsync(extraArgs: $"--aclfile {_aclFile}");
+        var server = redis.Mux.GetServer(redis.Mux.GetEndPoints()[0]);
+        foreach (var line in AclLines)
+        {
+            object[] args = ["SETUSER", .. line.Split(' ')[1..]];
+            await server.ExecuteAsync("ACL", args);
+        }
     }
 
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        File.Delete(_aclFile);
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
-    private string As(string user, string password) => $"{_redis.ConnectionString},user={user},password={password}";
+    private string As(string user, string password) => $"{redis.ConnectionString},user={user},password={password}";
 
     [Fact]
     public async Task Edge_credentials_sync_but_cannot_write_the_projection()
@@ -44,7 +43,7 @@ public sealed class AclTests : IAsyncLifetime
         await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword));
         var publisher = new ProjectionPublisher(publisherMux, new RedisLayout());
 
-        await using var edge = await Edge.StartAsync(As("capgo-edge", EdgePassword), "acl-edge");
+        await using var edge = await InProcessEdge.StartAsync(As("capgo-edge", EdgePassword), "acl-edge");
         var gen = await publisher.PublishAsync(Documents.Sample());
         var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
 

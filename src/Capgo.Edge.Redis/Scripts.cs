@@ -1,4 +1,6 @@
-namespace Capgo.Edge.ControlPlane;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.Redis;
 
 /// <summary>
 /// The Lua scripts that change the projection. Each runs atomically in Redis: a change and its
@@ -87,4 +89,12 @@ internal static class Scripts
         redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
         return gen
         """;
+
+    /// <summary>What a script refused, for the operator: scripts answer "CODE explanation".</summary>
+    public static string Refusal(RedisServerException ex)
+    {
+        var message = ex.Message;
+        var space = message.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && message[..space].All(static c => char.IsAsciiLetterUpper(c) || c == '_') ? message[(space + 1)..] : message;
+    }
 }

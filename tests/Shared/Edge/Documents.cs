@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Tests.Support;
 
 /// <summary>The sample app document and variants of it.</summary>
 public static class Documents

@@ -4,43 +4,59 @@ using Capgo.Edge.Core;
 using Capgo.Edge.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Capgo.Edge.Tests.Support;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Tests.Support;
 
-/// <summary>An in-process edge on real Kestrel ports, syncing from Redis.</summary>
-public sealed class Edge : IAsyncDisposable
+/// <summary>An in-process edge on real Kestrel ports, syncing from Redis, built as the process builds it.</summary>
+public sealed class InProcessEdge : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private Edge(WebApplication app, string name, int httpPort)
+    private InProcessEdge(WebApplication app, string? name, int httpPort)
     {
         _app = app;
         Name = name;
+        Services = app.Services;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         Store = app.Services.GetRequiredService<ProjectionStore>();
     }
 
-    public string Name { get; }
+    /// <summary>The configured <c>Sync:EdgeName</c>; null when the edge names itself.</summary>
+    public string? Name { get; }
+    public IServiceProvider Services { get; }
     public HttpClient Http { get; }
     public ProjectionStore Store { get; }
 
-    public static async Task<Edge> StartAsync(string redisConnection, string name, bool waitReady = true)
+    /// <param name="redisConnection">The edge's <c>ConnectionStrings:Redis</c>.</param>
+    /// <param name="name"><c>Sync:EdgeName</c>; null leaves it unset.</param>
+    /// <param name="waitReady">Returns once the projection is loaded.</param>
+    /// <param name="prefix"><c>Sync:Prefix</c>; null leaves the default.</param>
+    public static async Task<InProcessEdge> StartAsync(string redisConnection, string? name, bool waitReady = true, string? prefix = null)
     {
         var httpPort = RedisServer.FreePort();
         var grpcPort = RedisServer.FreePort();
-        var app = EdgeHost.Build(
+        List<string> args =
         [
             $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",
             $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
             $"--ConnectionStrings:Redis={redisConnection}",
-            $"--Sync:EdgeName={name}",
             "--Sync:ReconcileInterval=00:00:00.500",
             "--Sync:HeartbeatInterval=00:00:00.200",
             "--Logging:LogLevel:Default=Warning",
-        ]);
+        ];
+        if (name is not null)
+        {
+            args.Add($"--Sync:EdgeName={name}");
+        }
+
+        if (prefix is not null)
+        {
+            args.Add($"--Sync:Prefix={prefix}");
+        }
+
+        var app = EdgeHost.Build([.. args]);
         await app.StartAsync();
-        var edge = new Edge(app, name, httpPort);
+        var edge = new InProcessEdge(app, name, httpPort);
         if (waitReady)
         {
             await Eventually.TrueAsync(() => edge.Store.IsLoaded, $"edge {name} to load the projection");
@@ -64,36 +80,5 @@ public sealed class Edge : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-}
-
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
-
-            await Task.Delay(1);
-        }
-    }
-
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,63 +1,57 @@
 using System.Diagnostics;
+using Capgo.Edge.ControlPlane;
+using Capgo.Edge.Tests.Support;
 using StackExchange.Redis;
 using Xunit.Abstractions;
-using Capgo.Edge.Tests.Support;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Redis.Tests;
 
-/// <summary>Publisher → real Redis → in-process edges, including faults.</summary>
-public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
+/// <summary>Publisher → real Redis → in-process edges, including faults (docs/sync.md).</summary>
+[Collection(SharedRedis.Name)]
+public sealed class SyncTests(RedisFixture redis, ITestOutputHelper output)
 {
-    private RedisServer _redis = null!;
-    private ConnectionMultiplexer _mux = null!;
-    private ProjectionPublisher _publisher = null!;
+    private readonly RedisLayout _layout = redis.NewLayout();
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        _publisher = new ProjectionPublisher(_mux, new RedisLayout());
-    }
+    private ProjectionPublisher Publisher => redis.Publisher(_layout);
 
-    public async Task DisposeAsync()
-    {
-        await _mux.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    private Task<InProcessEdge> StartEdgeAsync(string name, string? connection = null, bool waitReady = true) =>
+        InProcessEdge.StartAsync(connection ?? redis.ConnectionString, name, waitReady, _layout.Prefix);
+
+    private TcpProxy NewProxy() => new(redis.Server.Port);
 
     [Fact]
     public async Task Publish_and_overrides_are_served_by_an_edge()
     {
-        await using var edge = await Edge.StartAsync(_redis.ConnectionString, "edge-1");
-        var gen = await _publisher.PublishAsync(Documents.Sample());
+        await using var edge = await StartEdgeAsync("edge-1");
+        var gen = await Publisher.PublishAsync(Documents.Sample());
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the first publish");
 
         var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal(200, status);
         Assert.Equal("1.6.0-beta.1", body.GetProperty("version").GetString());
 
-        var gen2 = await _publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
+        var gen2 = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
         Assert.True(gen2 > gen);
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen2, "the second publish");
         (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal("1.5.0", body.GetProperty("version").GetString());
 
         // Pin the device to development: its policy refuses prod builds.
-        var ogen = await _publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice.ToUpperInvariant(), "development");
+        var ogen = await Publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice.ToUpperInvariant(), "development");
         await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId)!.Overrides.Generation == ogen, "the override");
         (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal("disable_prod_build", body.GetProperty("error").GetString());
         Assert.Equal("1.6.0-dev.3", body.GetProperty("version").GetString());
         Assert.Equal(gen2, edge.GenerationOf(Documents.AppId));
 
-        var ogen2 = await _publisher.RemoveOverrideAsync(Documents.AppId, Documents.AndroidDevice);
+        var ogen2 = await Publisher.RemoveOverrideAsync(Documents.AppId, Documents.AndroidDevice);
         await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId)!.Overrides.Generation == ogen2, "the override removal");
         (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal("1.5.0", body.GetProperty("version").GetString());
 
         // A publish without device_overrides keeps the stored ones.
-        await _publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
-        var gen3 = await _publisher.PublishAsync(Documents.Sample(betaBundle: "1.4.0", withOverrides: false));
+        await Publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
+        var gen3 = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.4.0", withOverrides: false));
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen3, "the third publish");
         (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal("disable_prod_build", body.GetProperty("error").GetString());
@@ -66,10 +60,10 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Three_edges_serve_every_publish_and_the_latency_is_reported()
     {
-        await using var e1 = await Edge.StartAsync(_redis.ConnectionString, "edge-a");
-        await using var e2 = await Edge.StartAsync(_redis.ConnectionString, "edge-b");
-        await using var e3 = await Edge.StartAsync(_redis.ConnectionString, "edge-c");
-        Edge[] edges = [e1, e2, e3];
+        await using var e1 = await StartEdgeAsync("edge-a");
+        await using var e2 = await StartEdgeAsync("edge-b");
+        await using var e3 = await StartEdgeAsync("edge-c");
+        InProcessEdge[] edges = [e1, e2, e3];
 
         const int publishes = 200;
         var latencies = new List<double>(publishes);
@@ -78,7 +72,7 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
         for (var i = 0; i < publishes; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            var gen = await _publisher.PublishAsync(documents[i % documents.Length]);
+            var gen = await Publisher.PublishAsync(documents[i % documents.Length]);
             await Eventually.TrueAsync(() => edges.All(e => e.GenerationOf(Documents.AppId) >= gen), $"publish {i} on all edges");
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -98,15 +92,15 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task An_edge_that_missed_announcements_converges_after_reconnecting()
     {
-        await using var proxy = new TcpProxy(_redis.Port);
-        await using var steady = await Edge.StartAsync(_redis.ConnectionString, "steady");
-        await using var cut = await Edge.StartAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000", "cut");
-        var gen = await _publisher.PublishAsync(Documents.Sample());
+        await using var proxy = NewProxy();
+        await using var steady = await StartEdgeAsync("steady");
+        await using var cut = await StartEdgeAsync("cut", $"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000");
+        var gen = await Publisher.PublishAsync(Documents.Sample());
         await Eventually.TrueAsync(() => cut.GenerationOf(Documents.AppId) == gen, "the first publish on the cut edge");
 
         proxy.Cut();
-        var gen2 = await _publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
-        var ogen = await _publisher.SetOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555", "beta");
+        var gen2 = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
+        var ogen = await Publisher.SetOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555", "beta");
         await Eventually.TrueAsync(() => steady.GenerationOf(Documents.AppId) == gen2, "the steady edge");
         Assert.Equal(gen, cut.GenerationOf(Documents.AppId));
 
@@ -126,8 +120,8 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Redis_killed_during_checks_costs_no_failed_check_and_edges_resync_after()
     {
-        await using var edge = await Edge.StartAsync(_redis.ConnectionString, "survivor");
-        var gen = await _publisher.PublishAsync(Documents.Sample());
+        await using var edge = await StartEdgeAsync("survivor");
+        var gen = await Publisher.PublishAsync(Documents.Sample());
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the publish");
 
         var failures = 0;
@@ -147,7 +141,7 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
         });
 
         await Task.Delay(300);
-        await _redis.KillAsync();
+        await redis.Server.KillAsync();
         await Task.Delay(1500);
         using (var ready = await edge.Http.GetAsync("/healthz/ready"))
         {
@@ -156,12 +150,12 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // Redis returns empty: the app is still served (only a delete removes it)...
-        await _redis.StartProcessAsync();
+        await redis.RestartAsync();
         await Task.Delay(1500);
         Assert.Equal(gen, edge.GenerationOf(Documents.AppId));
 
         // ...and the next publish is not ignored: generations did not go backwards.
-        var gen2 = await _publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
+        var gen2 = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
         Assert.True(gen2 > gen);
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen2, "the publish after the restart");
         await stop.CancelAsync();
@@ -177,8 +171,8 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task An_edge_started_while_Redis_is_down_serves_nothing_and_says_why()
     {
-        var port = RedisServer.FreePort();
-        await using var edge = await Edge.StartAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=500", "early", waitReady: false);
+        await redis.Server.KillAsync();
+        await using var edge = await StartEdgeAsync("early", $"127.0.0.1:{redis.Server.Port},abortConnect=false,connectTimeout=500", waitReady: false);
         await Task.Delay(1000);
         using (var ready = await edge.Http.GetAsync("/healthz/ready"))
         {
@@ -190,9 +184,8 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(503, status);
         Assert.Equal("not_ready", body.GetProperty("error").GetString());
 
-        await using var late = await RedisServer.StartAsync(port);
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(late.ConnectionString);
-        var gen = await new ProjectionPublisher(mux, new RedisLayout()).PublishAsync(Documents.Sample());
+        await redis.RestartAsync();
+        var gen = await Publisher.PublishAsync(Documents.Sample());
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the edge to load once Redis is up");
         (status, _) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal(200, status);
@@ -201,49 +194,49 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Wait_returns_when_all_live_edges_serve_and_names_a_frozen_edge()
     {
-        await using var proxy = new TcpProxy(_redis.Port);
-        await using var a = await Edge.StartAsync(_redis.ConnectionString, "edge-live");
-        await using var b = await Edge.StartAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000", "edge-frozen");
-        await Eventually.TrueAsync(async () => (await _publisher.LiveEdgesAsync()).Count == 2, "two heartbeats");
+        await using var proxy = NewProxy();
+        await using var a = await StartEdgeAsync("edge-live");
+        await using var b = await StartEdgeAsync("edge-frozen", $"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000");
+        await Eventually.TrueAsync(async () => (await Publisher.LiveEdgesAsync()).Count == 2, "two heartbeats");
 
-        var gen = await _publisher.PublishAsync(Documents.Sample());
-        var ok = await _publisher.WaitForEdgesAsync(Documents.AppId, gen, overrides: false, TimeSpan.FromSeconds(10));
+        var gen = await Publisher.PublishAsync(Documents.Sample());
+        var ok = await Publisher.WaitForEdgesAsync(Documents.AppId, gen, overrides: false, TimeSpan.FromSeconds(10));
         Assert.True(ok.AllServing);
         Assert.Equal(["edge-frozen", "edge-live"], ok.Serving.Order());
 
         proxy.Cut();
-        var gen2 = await _publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
-        var lag = await _publisher.WaitForEdgesAsync(Documents.AppId, gen2, overrides: false, TimeSpan.FromSeconds(1));
+        var gen2 = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
+        var lag = await Publisher.WaitForEdgesAsync(Documents.AppId, gen2, overrides: false, TimeSpan.FromSeconds(1));
         Assert.False(lag.AllServing);
         Assert.Equal(["edge-frozen"], lag.Lagging);
         Assert.Equal(["edge-live"], lag.Serving);
 
-        var ogen = await _publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
-        var overrideLag = await _publisher.WaitForEdgesAsync(Documents.AppId, ogen, overrides: true, TimeSpan.FromSeconds(1));
+        var ogen = await Publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
+        var overrideLag = await Publisher.WaitForEdgesAsync(Documents.AppId, ogen, overrides: true, TimeSpan.FromSeconds(1));
         Assert.Equal(["edge-frozen"], overrideLag.Lagging);
     }
 
     [Fact]
     public async Task Bad_documents_and_unknown_targets_are_refused_with_nothing_written()
     {
-        var gen = await _publisher.PublishAsync(Documents.Sample());
-        var db = _mux.GetDatabase();
-        var layout = new RedisLayout();
+        var gen = await Publisher.PublishAsync(Documents.Sample());
+        var db = redis.Mux.GetDatabase();
+        var layout = _layout;
         var before = await db.HashGetAllAsync(layout.App(Documents.AppId));
 
         var bad = System.Text.Encoding.UTF8.GetBytes(
             System.Text.Encoding.UTF8.GetString(Documents.Sample()).Replace("\"bundle\":\"1.4.0\"", "\"bundle\":\"9.9.9\"", StringComparison.Ordinal));
-        var refused = await Assert.ThrowsAsync<PublishException>(() => _publisher.PublishAsync(bad));
+        var refused = await Assert.ThrowsAsync<PublishException>(() => Publisher.PublishAsync(bad));
         Assert.Contains("channels[0].bundle", refused.Message, StringComparison.Ordinal);
         Assert.Contains("9.9.9", refused.Message, StringComparison.Ordinal);
 
-        var unknownApp = await Assert.ThrowsAsync<PublishException>(() => _publisher.SetOverrideAsync("com.nope.app", Documents.AndroidDevice, "beta"));
+        var unknownApp = await Assert.ThrowsAsync<PublishException>(() => Publisher.SetOverrideAsync("com.nope.app", Documents.AndroidDevice, "beta"));
         Assert.Contains("com.nope.app is not published", unknownApp.Message, StringComparison.Ordinal);
-        var unknownChannel = await Assert.ThrowsAsync<PublishException>(() => _publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "nightly"));
+        var unknownChannel = await Assert.ThrowsAsync<PublishException>(() => Publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "nightly"));
         Assert.Contains("no channel nightly", unknownChannel.Message, StringComparison.Ordinal);
-        var badDevice = await Assert.ThrowsAsync<PublishException>(() => _publisher.SetOverrideAsync(Documents.AppId, "not-a-uuid", "beta"));
+        var badDevice = await Assert.ThrowsAsync<PublishException>(() => Publisher.SetOverrideAsync(Documents.AppId, "not-a-uuid", "beta"));
         Assert.Contains("not a UUID", badDevice.Message, StringComparison.Ordinal);
-        var noPin = await Assert.ThrowsAsync<PublishException>(() => _publisher.RemoveOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555"));
+        var noPin = await Assert.ThrowsAsync<PublishException>(() => Publisher.RemoveOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555"));
         Assert.Contains("has no override", noPin.Message, StringComparison.Ordinal);
 
         var after = await db.HashGetAllAsync(layout.App(Documents.AppId));
@@ -254,13 +247,13 @@ public sealed class SyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Delete_stops_serving_even_for_an_edge_that_missed_the_announcement()
     {
-        await using var proxy = new TcpProxy(_redis.Port);
-        await using var edge = await Edge.StartAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000", "deaf");
-        var gen = await _publisher.PublishAsync(Documents.Sample());
+        await using var proxy = NewProxy();
+        await using var edge = await StartEdgeAsync("deaf", $"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000");
+        var gen = await Publisher.PublishAsync(Documents.Sample());
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the publish");
 
         proxy.Cut();
-        await _publisher.DeleteAsync(Documents.AppId);
+        await Publisher.DeleteAsync(Documents.AppId);
         proxy.Restore();
         await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId) is null, "the tombstone to apply");
         var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Capgo.Edge.ControlPlane.Tests;
+namespace Capgo.Edge.Redis.Tests;
 
 /// <summary>
 /// A loopback TCP proxy in front of Redis that a test can cut and restore, to make one edge miss

@@ -1,10 +1,9 @@
-using System.Text.Json;
 using StackExchange.Redis;
 
-namespace Capgo.Edge.ControlPlane;
+namespace Capgo.Edge.Redis;
 
 /// <summary>
-/// The Redis key layout and announcement format shared by publishers and edges (docs/redis-layout.md).
+/// The Redis key layout shared by publishers and edges (docs/redis-layout.md).
 /// Every key starts with <see cref="Prefix"/>; give it a hash tag (<c>{capgo}:</c>) on Redis Cluster
 /// so that the publish script's keys share one slot.
 /// </summary>
@@ -55,56 +54,4 @@ public sealed class RedisLayout
 
     /// <summary>HASH app id → "gen ogen" the edge serves (its acknowledgements).</summary>
     public RedisKey EdgeApps(string edgeName) => Prefix + "edge:" + edgeName + ":apps";
-}
-
-/// <summary>
-/// One announcement on the changes channel:
-/// <c>{"type":"app","app_id":"…","generation":N}</c>,
-/// <c>{"type":"override","app_id":"…","generation":N,"device_id":"…","channel":"…"|null}</c>,
-/// <c>{"type":"delete","app_id":"…","generation":N}</c>.
-/// </summary>
-public sealed record Announcement(string Type, string AppId, long Generation, string? DeviceId = null, string? Channel = null)
-{
-    public const string AppType = "app";
-    public const string OverrideType = "override";
-    public const string DeleteType = "delete";
-
-    public static Announcement? TryParse(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            string? type = null, appId = null, deviceId = null, channel = null;
-            long generation = 0;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
-                {
-                    case "type": type = reader.GetString(); break;
-                    case "app_id": appId = reader.GetString(); break;
-                    case "generation": generation = reader.GetInt64(); break;
-                    case "device_id": deviceId = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
-                    case "channel": channel = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
-                    default: reader.Skip(); break;
-                }
-            }
-
-            return type is null || appId is null ? null : new Announcement(type, appId, generation, deviceId, channel);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,0 +1,28 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.Redis;
+
+/// <summary>How generations are written in Redis: decimal text, absent meaning 0 (docs/redis-layout.md).</summary>
+internal static class Generations
+{
+    public static long Parse(RedisValue value) =>
+        value.IsNullOrEmpty ? 0 : long.Parse(value.ToString(), CultureInfo.InvariantCulture);
+
+    public static long Parse(RedisResult result) => long.Parse(result.ToString(), CultureInfo.InvariantCulture);
+
+    /// <summary>An edge's acknowledgement, <c>"gen ogen"</c> (or <c>"gen"</c>); (0, 0) when absent.</summary>
+    public static (long Generation, long OverridesGeneration) ParseAck(RedisValue ack)
+    {
+        if (ack.IsNullOrEmpty)
+        {
+            return (0, 0);
+        }
+
+        var text = ack.ToString();
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0
+            ? (long.Parse(text, CultureInfo.InvariantCulture), 0)
+            : (long.Parse(text.AsSpan(0, space), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(space + 1), CultureInfo.InvariantCulture));
+    }
+}

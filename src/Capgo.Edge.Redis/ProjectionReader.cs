@@ -1,0 +1,126 @@
+using Capgo.Edge.Core;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.Redis;
+
+/// <summary>An app read from Redis and parsed, not yet installed.</summary>
+internal sealed record FetchedApp(AppSnapshot Parsed, DeviceOverrides Overrides);
+
+/// <summary>
+/// Reads apps from Redis into the <see cref="ProjectionStore"/>: fetch and parse (safe to run for many
+/// apps at once: it only reads the store), then install or remove (on the sync loop only, so an app's
+/// document and overrides never race), acknowledging what is served.
+/// </summary>
+internal sealed partial class ProjectionReader
+{
+    private readonly ProjectionStore _store;
+    private readonly RedisLayout _layout;
+    private readonly EdgePresence _presence;
+    private readonly ILogger<ProjectionReader> _logger;
+
+    public ProjectionReader(ProjectionStore store, RedisLayout layout, EdgePresence presence, ILogger<ProjectionReader> logger)
+    {
+        _store = store;
+        _layout = layout;
+        _presence = presence;
+        _logger = logger;
+    }
+
+    /// <summary>Fetches and installs one app; an app gone from Redis (or unreadable) is left as held.</summary>
+    public async Task LoadAsync(IDatabase db, string appId, bool forceOverrides)
+    {
+        if (await FetchAsync(db, appId, forceOverrides).ConfigureAwait(false) is { } fetched)
+        {
+            Install(db, fetched);
+        }
+    }
+
+    /// <summary>Reads and parses an app, and its overrides when they moved (or when forced).</summary>
+    public async Task<FetchedApp?> FetchAsync(IDatabase db, string appId, bool forceOverrides)
+    {
+        var fields = await db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
+        if (fields[0].IsNull)
+        {
+            return null;
+        }
+
+        var gen = Generations.Parse(fields[1]);
+        var ogen = Generations.Parse(fields[2]);
+        AppSnapshot parsed;
+        try
+        {
+            parsed = AppDocument.Parse(((byte[])fields[0]!).AsSpan(), gen);
+        }
+        catch (ProjectionException ex)
+        {
+            // Publishers validate before writing; a bad document here was written by hand.
+            LogDocumentRejected(_logger, appId, ex.Field, ex.Problem);
+            return null;
+        }
+
+        var overrides = _store.Find(appId)?.Overrides;
+        if (overrides is null || forceOverrides || overrides.Generation < ogen)
+        {
+            overrides = await LoadOverridesAsync(db, appId, ogen).ConfigureAwait(false);
+        }
+
+        return new FetchedApp(parsed, overrides);
+    }
+
+    /// <summary>Swaps a fetched app into the store unless a newer one is held; on the sync loop only.</summary>
+    public void Install(IDatabase db, FetchedApp fetched)
+    {
+        var (parsed, overrides) = fetched;
+        var held = _store.Find(parsed.AppId);
+        if (held is not null && held.Generation >= parsed.Generation)
+        {
+            // Same document, newer overrides: swap the map in without a new generation.
+            if (held.Generation == parsed.Generation && !ReferenceEquals(held.Overrides, overrides))
+            {
+                _store.Replace(held.WithOverrides(overrides));
+            }
+        }
+        else
+        {
+            _store.TryApply(parsed.WithOverrides(overrides));
+            LogAppLoaded(_logger, parsed.AppId, parsed.Generation);
+        }
+
+        _presence.Acknowledge(db, _store.Find(parsed.AppId)!);
+    }
+
+    /// <summary>Stops serving a deleted app; on the sync loop only.</summary>
+    public void Remove(IDatabase db, string appId)
+    {
+        if (_store.Remove(appId))
+        {
+            LogAppDeleted(_logger, appId);
+        }
+
+        _presence.Forget(db, appId);
+    }
+
+    private async Task<DeviceOverrides> LoadOverridesAsync(IDatabase db, string appId, long ogen)
+    {
+        var key = _layout.AppOverrides(appId);
+        var count = await db.HashLengthAsync(key).ConfigureAwait(false);
+        var map = new DeviceOverrides((int)Math.Min(count, int.MaxValue));
+        await foreach (var entry in db.HashScanAsync(key, pageSize: 10_000).ConfigureAwait(false))
+        {
+            map.Set(entry.Name.ToString(), string.Intern(entry.Value.ToString()));
+        }
+
+        map.Generation = ogen;
+        return map;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Loaded app {AppId} at generation {Generation} from Redis")]
+    private static partial void LogAppLoaded(ILogger logger, string appId, long generation);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Ignored app {AppId} from Redis: {Field}: {Problem}; keeping the last good snapshot")]
+    private static partial void LogDocumentRejected(ILogger logger, string appId, string field, string problem);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Deleted app {AppId}")]
+    private static partial void LogAppDeleted(ILogger logger, string appId);
+}

@@ -1,0 +1,19 @@
+namespace Capgo.Edge.Redis;
+
+/// <summary>A change the control plane refused; nothing was written.</summary>
+public sealed class PublishException : Exception
+{
+    public PublishException(string message)
+        : base(message)
+    {
+    }
+
+    public PublishException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public PublishException()
+    {
+    }
+}

@@ -1,0 +1,237 @@
+using System.Threading.Channels;
+using Capgo.Edge.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Channel = System.Threading.Channels.Channel;
+
+namespace Capgo.Edge.Redis;
+
+/// <summary>
+/// Redis mode (docs/sync.md): the one loop that changes the projection. Announcements are applied
+/// within milliseconds; a reconcile runs at start, on reconnect and every reconcile interval. Every
+/// change goes through this loop, so an app's document and overrides never race. Requests never wait
+/// on Redis: they read the in-memory store, which keeps its last good state while Redis is away.
+/// </summary>
+internal sealed partial class SyncLoop : BackgroundService
+{
+    private readonly ProjectionStore _store;
+    private readonly RedisConnections _connections;
+    private readonly RedisLayout _layout;
+    private readonly ProjectionReader _reader;
+    private readonly Reconciler _reconciler;
+    private readonly EdgePresence _presence;
+    private readonly SyncStatus _status;
+    private readonly SyncOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SyncLoop> _logger;
+    private readonly Channel<SyncEvent> _events = Channel.CreateUnbounded<SyncEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Generations held when the connection dropped: announcements missed while away are detected
+    // against these, even if newer announcements arrive before the reconcile runs.
+    private Dictionary<string, (long Gen, long OGen)>? _heldAtFailure;
+
+    public SyncLoop(
+        ProjectionStore store,
+        RedisConnections connections,
+        RedisLayout layout,
+        ProjectionReader reader,
+        Reconciler reconciler,
+        EdgePresence presence,
+        SyncStatus status,
+        IOptions<SyncOptions> options,
+        TimeProvider time,
+        ILogger<SyncLoop> logger)
+    {
+        _store = store;
+        _connections = connections;
+        _layout = layout;
+        _reader = reader;
+        _reconciler = reconciler;
+        _presence = presence;
+        _status = status;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    private enum SyncEventKind
+    {
+        Announcement,
+        Disconnected,
+        Restored,
+    }
+
+    private readonly record struct SyncEvent(SyncEventKind Kind, Announcement? Announcement = null);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var redis = await _connections.EdgeAsync().ConfigureAwait(false);
+        redis.ConnectionFailed += OnConnectionFailed;
+        redis.ConnectionRestored += OnConnectionRestored;
+        try
+        {
+            await SubscribeAsync(redis.GetSubscriber(), stoppingToken).ConfigureAwait(false);
+            var db = redis.GetDatabase();
+            using var heartbeat = _presence.StartHeartbeat(db, stoppingToken);
+            await RunAsync(db, stoppingToken).ConfigureAwait(false);
+            await _presence.LeaveAsync(db).ConfigureAwait(false);
+        }
+        finally
+        {
+            redis.ConnectionFailed -= OnConnectionFailed;
+            redis.ConnectionRestored -= OnConnectionRestored;
+        }
+    }
+
+    private async Task RunAsync(IDatabase db, CancellationToken stoppingToken)
+    {
+        var nextReconcile = _time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (_time.GetUtcNow() >= nextReconcile)
+            {
+                await ReconcileAsync(db).ConfigureAwait(false);
+                nextReconcile = _time.GetUtcNow() + (_store.IsLoaded ? _options.ReconcileInterval : TimeSpan.FromMilliseconds(500));
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = nextReconcile - _time.GetUtcNow();
+            wait.CancelAfter(delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+            try
+            {
+                while (await _events.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                {
+                    while (_events.Reader.TryRead(out var e))
+                    {
+                        await HandleAsync(db, e).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Time to reconcile.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            _events.Writer.TryWrite(new SyncEvent(SyncEventKind.Disconnected));
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            _events.Writer.TryWrite(new SyncEvent(SyncEventKind.Restored));
+        }
+    }
+
+    private async Task SubscribeAsync(ISubscriber subscriber, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // The library re-subscribes by itself after a reconnect.
+                await subscriber.SubscribeAsync(_layout.Changes, (_, message) =>
+                {
+                    if (Announcement.TryParse((byte[])message!) is { } announcement)
+                    {
+                        _events.Writer.TryWrite(new SyncEvent(SyncEventKind.Announcement, announcement));
+                    }
+                }).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                _status.Degraded("Redis unreachable: " + ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(IDatabase db)
+    {
+        if (await _reconciler.ReconcileAsync(db, _heldAtFailure).ConfigureAwait(false))
+        {
+            _heldAtFailure = null;
+        }
+    }
+
+    private async Task HandleAsync(IDatabase db, SyncEvent e)
+    {
+        try
+        {
+            switch (e.Kind)
+            {
+                case SyncEventKind.Announcement:
+                    await ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
+                    break;
+                case SyncEventKind.Disconnected:
+                    _heldAtFailure ??= _store.Apps.ToDictionary(
+                        static a => a.AppId,
+                        static a => (a.Generation, a.Overrides.Generation),
+                        StringComparer.OrdinalIgnoreCase);
+                    _status.Degraded("Redis connection lost; serving the last projection held");
+                    break;
+                case SyncEventKind.Restored:
+                    LogReconnected(_logger);
+                    await ReconcileAsync(db).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The periodic reconcile retries whatever failed here.
+            _status.Degraded("Redis error: " + ex.Message);
+        }
+    }
+
+    private async Task ApplyAsync(IDatabase db, Announcement announcement)
+    {
+        var held = _store.Find(announcement.AppId);
+        switch (announcement.Type)
+        {
+            case Announcement.AppType when held is null || held.Generation < announcement.Generation:
+                await _reader.LoadAsync(db, announcement.AppId, forceOverrides: false).ConfigureAwait(false);
+                break;
+
+            case Announcement.OverrideType when held is not null && announcement.DeviceId is not null:
+                // Override announcements carry the change: applied in place, no read from Redis.
+                var map = held.Overrides;
+                if (map.Generation < announcement.Generation)
+                {
+                    if (announcement.Channel is null)
+                    {
+                        map.Remove(announcement.DeviceId);
+                    }
+                    else
+                    {
+                        map.Set(announcement.DeviceId, announcement.Channel);
+                    }
+
+                    map.Generation = announcement.Generation;
+                    _presence.Acknowledge(db, held);
+                }
+
+                break;
+
+            case Announcement.DeleteType when held is not null && held.Generation <= announcement.Generation:
+                _reader.Remove(db, announcement.AppId);
+                break;
+        }
+    }
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "Redis connection restored; reconciling")]
+    private static partial void LogReconnected(ILogger logger);
+}

@@ -1,0 +1,39 @@
+using Capgo.Edge.Server.Hosting;
+using Capgo.Edge.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace Capgo.Edge.Redis.Tests;
+
+/// <summary><c>Sync</c> is validated at start in every mode: the prefix and name serve events and overrides too.</summary>
+public sealed class SyncOptionsTests
+{
+    [Fact]
+    public async Task A_standalone_edge_refuses_to_start_with_invalid_sync_options()
+    {
+        var app = EdgeHost.Build(
+        [
+            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
+            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{RedisServer.FreePort()}",
+            "--Sync:ReconcileInterval=00:00:00.001",
+            "--Logging:LogLevel:Default=None",
+        ]);
+        try
+        {
+            var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+            Assert.Contains("ReconcileInterval", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void A_configured_name_is_the_edge_s_name_and_without_one_each_process_names_itself_once()
+    {
+        Assert.Equal("edge-7", new EdgeIdentity("edge-7").Name);
+        var generated = new EdgeIdentity(name: null);
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}-{Environment.ProcessId}-[0-9a-f]{{6}}$", generated.Name);
+        Assert.Equal(generated.Name, generated.Name);
+    }
+}
