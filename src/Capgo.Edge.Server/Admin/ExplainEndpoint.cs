@@ -54,8 +54,11 @@ internal static class ExplainEndpoint
 
         if (!KeyMatches(context.Request.Headers[AdminOptions.ApiKeyHeader].ToString(), admin.ApiKey!))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = $"A valid {AdminOptions.ApiKeyHeader} header is required" }).ConfigureAwait(false);
+            await PluginReplies.JsonAsync(
+                context,
+                StatusCodes.Status401Unauthorized,
+                new ErrorReply("unauthorized", $"A valid {AdminOptions.ApiKeyHeader} header is required"),
+                ExplainJson.Web.ErrorReply).ConfigureAwait(false);
             return;
         }
 
@@ -77,75 +80,70 @@ internal static class ExplainEndpoint
 
         var app = store.Find(check.AppId);
         var decision = UpdateDecider.Decide(app, check);
-        // The bytes POST /updates writes for this decision.
-        var reply = JsonDocument.Parse(UpdateReplyJson.Serialize(ReplyBuilder.Build(decision, check))).RootElement;
+        // The bytes POST /updates writes for this decision; the document lives until the explanation is written.
+        using var document = JsonDocument.Parse(UpdateReplyJson.Serialize(ReplyBuilder.Build(decision, check)));
+        var reply = document.RootElement;
 
-        // A throttled app is answered before the decision (update-check.md §2.1): that is what the device gets.
+        // A throttled app is answered before the decision (update-check.md §2.1): that is what the device gets,
+        // in the record /updates writes it with.
         var throttled = abuse.IsThrottled(check.AppId, out var retryAfter);
         if (throttled)
         {
-            reply = JsonSerializer.SerializeToElement(new
-            {
-                error = PluginReplies.TooManyRequestsCode,
-                message = PluginReplies.TooManyRequestsMessage,
-                moreInfo = new { retryAfterSeconds = retryAfter },
-            });
+            reply = JsonSerializer.SerializeToElement(
+                new TooManyRequestsReply(PluginReplies.TooManyRequestsCode, PluginReplies.TooManyRequestsMessage, new RetryInfo(retryAfter)),
+                PluginJson.Default.TooManyRequestsReply);
         }
 
-        await context.Response.WriteAsJsonAsync(new
-        {
-            status = throttled || decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK,
-            reply,
-            throttled_retry_after_seconds = throttled ? retryAfter : (int?)null,
-            outcome = decision.Outcome == Outcome.UpdateAvailable ? "update_available" : Outcomes.Code(decision.Outcome),
-            kind = Outcomes.KindName(decision.Kind),
-            generation = app?.Generation,
-            app = app is null ? null : new { app_id = app.AppId, status = app.Status, expose_metadata = app.ExposeMetadata, overrides = app.Overrides.Count },
-            request = new
-            {
-                version_name = check.VersionName,
-                version_build = check.VersionBuild,
-                platform = check.Platform.ToString().ToLowerInvariant(),
-                plugin_version = check.PluginVersionText,
-                default_channel = check.DefaultChannel,
-                is_prod = check.IsProd,
-                is_emulator = check.IsEmulator,
-            },
-            channel = app is null ? null : new
-            {
-                chosen = decision.Channel?.Name,
-                source = decision.Source switch
-                {
-                    ChannelSource.Override => "override",
-                    ChannelSource.DefaultChannel => "defaultChannel",
-                    ChannelSource.Public => "public",
-                    _ => null,
-                },
-                @override = app.Overrides.TryGet(check.DeviceId, out var pinned) ? pinned : null,
-                override_visible = app.TryGetOverride(check.DeviceId, out var pinnedChannel) && pinnedChannel.IsVisible,
-                requested = check.DefaultChannel,
-                public_for_platform = app.PublicChannelFor(check.Platform)?.Name,
-            },
-            rollout = decision.Channel?.Rollout is { } rollout
-                ? new
-                {
-                    id = rollout.Id,
-                    bundle = rollout.Bundle.Name,
-                    share_bps = rollout.ShareBps,
-                    enabled = rollout.Enabled,
-                    paused = rollout.Paused,
-                    live = rollout.IsLive,
-                    bucket = RolloutBucket.Compute(rollout.Id, check.DeviceId),
-                    in_rollout = decision.InRollout,
-                }
+        var explanation = new ExplainReply(
+            Status: throttled || decision.Outcome == Outcome.OnPremiseApp ? StatusCodes.Status429TooManyRequests : StatusCodes.Status200OK,
+            Reply: reply,
+            ThrottledRetryAfterSeconds: throttled ? retryAfter : null,
+            Outcome: decision.Outcome == Outcome.UpdateAvailable ? "update_available" : Outcomes.Code(decision.Outcome),
+            Kind: Outcomes.KindName(decision.Kind),
+            Generation: app?.Generation,
+            App: app is null ? null : new ExplainedApp(app.AppId, app.Status, app.ExposeMetadata, app.Overrides.Count),
+            Request: new ExplainedRequest(
+                VersionName: check.VersionName,
+                VersionBuild: check.VersionBuild,
+                Platform: check.Platform.ToString().ToLowerInvariant(),
+                PluginVersion: check.PluginVersionText,
+                DefaultChannel: check.DefaultChannel,
+                IsProd: check.IsProd,
+                IsEmulator: check.IsEmulator),
+            Channel: app is null ? null : ChannelPath(app, decision, check),
+            Rollout: decision.Channel?.Rollout is { } rollout
+                ? new ExplainedRollout(
+                    Id: rollout.Id,
+                    Bundle: rollout.Bundle.Name,
+                    ShareBps: rollout.ShareBps,
+                    Enabled: rollout.Enabled,
+                    Paused: rollout.Paused,
+                    Live: rollout.IsLive,
+                    Bucket: RolloutBucket.Compute(rollout.Id, check.DeviceId),
+                    InRollout: decision.InRollout)
                 : null,
-            bundle = decision.Bundle?.Name ?? (decision.Channel is { Bundle: null } ? Names.Builtin : null),
-            policies = PolicyTrace(decision),
-        }).ConfigureAwait(false);
+            Bundle: decision.Bundle?.Name ?? (decision.Channel is { Bundle: null } ? Names.Builtin : null),
+            Policies: PolicyTrace(decision));
+        await PluginReplies.JsonAsync(context, StatusCodes.Status200OK, explanation, ExplainJson.Web.ExplainReply).ConfigureAwait(false);
     }
 
+    /// <summary>The channel chosen, where it came from, and the override and public channel it was chosen among.</summary>
+    private static ExplainedChannel ChannelPath(AppSnapshot app, in UpdateDecision decision, in UpdateCheck check) => new(
+        Chosen: decision.Channel?.Name,
+        Source: decision.Source switch
+        {
+            ChannelSource.Override => "override",
+            ChannelSource.DefaultChannel => "defaultChannel",
+            ChannelSource.Public => "public",
+            _ => null,
+        },
+        Override: app.Overrides.TryGet(check.DeviceId, out var pinned) ? pinned : null,
+        OverrideVisible: app.TryGetOverride(check.DeviceId, out var pinnedChannel) && pinnedChannel.IsVisible,
+        Requested: check.DefaultChannel,
+        PublicForPlatform: app.PublicChannelFor(check.Platform)?.Name);
+
     /// <summary>Each channel policy in the order they are checked, and what it did for this request.</summary>
-    private static object[] PolicyTrace(in UpdateDecision decision)
+    private static PolicyStep[] PolicyTrace(in UpdateDecision decision)
     {
         var blockedAt = decision.Outcome switch
         {
@@ -161,7 +159,7 @@ internal static class ExplainEndpoint
         };
         var reached = blockedAt >= 0 || decision.Outcome is Outcome.UpdateAvailable or Outcome.AlreadyOnBuiltin or Outcome.RevertToBuiltinPluginVersionTooOld;
         var versionChecks = decision.Bundle is not null;
-        var trace = new object[Policies.Length];
+        var trace = new PolicyStep[Policies.Length];
         for (var i = 0; i < Policies.Length; i++)
         {
             var result = !reached ? "not_reached"
@@ -169,13 +167,11 @@ internal static class ExplainEndpoint
                 : blockedAt >= 0 && i > blockedAt ? "not_reached"
                 : (i is 1 or 2) && !versionChecks ? "skipped"
                 : "passed";
-            trace[i] = new
-            {
-                policy = Policies[i],
-                setting = i == 1 && decision.Channel is { } channel ? PolicyName(channel.DisableAutoUpdate) : null,
-                result,
-                code = i == blockedAt ? Outcomes.Code(decision.Outcome) : null,
-            };
+            trace[i] = new PolicyStep(
+                Policy: Policies[i],
+                Setting: i == 1 && decision.Channel is { } channel ? PolicyName(channel.DisableAutoUpdate) : null,
+                Result: result,
+                Code: i == blockedAt ? Outcomes.Code(decision.Outcome) : null);
         }
 
         return trace;

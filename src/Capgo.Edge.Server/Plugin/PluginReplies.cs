@@ -86,11 +86,14 @@ internal static class PluginReplies
     public static Task OnPremiseAppAsync(HttpContext context) =>
         BytesAsync(context.Response, StatusCodes.Status429TooManyRequests, OnPremiseAppBody).AsTask();
 
-    /// <summary>A cold-path reply through the source-generated <see cref="PluginJson"/> context.</summary>
+    /// <summary>
+    /// A cold-path reply through a source-generated context (<see cref="PluginJson"/> and its kin), escaped
+    /// as the context's options say: a writer of its own would otherwise apply the default encoder.
+    /// </summary>
     public static Task JsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type)
     {
         var response = Start(context.Response, status);
-        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = type.Options.Encoder }))
         {
             JsonSerializer.Serialize(writer, value, type);
         }

@@ -471,6 +471,56 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         Assert.Equal("public", Source(explained));
     }
 
+    /// <summary>
+    /// The whole explanation of one request, byte for byte: names, order, nulls and escaping (a <c>+</c>
+    /// stays as it is, as ASP.NET Core's web defaults write it) are the admin contract, so a change shows here.
+    /// </summary>
+    [Fact]
+    public async Task The_explanation_is_pinned_byte_for_byte()
+    {
+        var body = Body(NewPlugin, DeviceWithBucket(b => b < RolloutShare)).WithField("version_name", "1.3.1+build.7");
+
+        var reply = await ExplainRawAsync(_fixture.Admin, body, ExplainFixture.ApiKey);
+        var generation = (await _edge.PostUpdatesAsync(body)).Generation;
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal("application/json; charset=utf-8", reply.Message.Content.Headers.ContentType?.ToString());
+        var expected = string.Concat($$"""
+            {"status":200,
+            "reply":{"version":"1.5.0","url":"https://cdn.example.com/com.demo.app/1.5.0.zip","session_key":"","checksum":"77aa12fe"},
+            "throttled_retry_after_seconds":null,
+            "outcome":"update_available",
+            "kind":null,
+            "generation":{{generation}},
+            "app":{"app_id":"com.demo.app","status":"active","expose_metadata":true,"overrides":1},
+            "request":{"version_name":"1.3.1+build.7","version_build":"1.2.0","platform":"android","plugin_version":"8.51.23",
+            "default_channel":null,"is_prod":true,"is_emulator":false},
+            "channel":{"chosen":"production","source":"public","override":null,"override_visible":false,"requested":null,
+            "public_for_platform":"production"},
+            "rollout":{"id":"production-1.5.0","bundle":"1.5.0","share_bps":2500,"enabled":true,"paused":false,"live":true,
+            "bucket":361,"in_rollout":true},
+            "bundle":"1.5.0",
+            "policies":[{"policy":"platform","setting":null,"result":"passed","code":null},
+            {"policy":"disable_auto_update","setting":"major","result":"passed","code":null},
+            {"policy":"disable_auto_update_under_native","setting":null,"result":"passed","code":null},
+            {"policy":"allow_prod","setting":null,"result":"passed","code":null},
+            {"policy":"allow_dev","setting":null,"result":"passed","code":null},
+            {"policy":"allow_device","setting":null,"result":"passed","code":null},
+            {"policy":"allow_emulator","setting":null,"result":"passed","code":null}]}
+            """.Split('\n').Select(line => line.Trim()));
+        Assert.Equal(expected, reply.Text);
+    }
+
+    [Fact]
+    public async Task The_401_body_is_pinned_byte_for_byte()
+    {
+        var reply = await ExplainRawAsync(_fixture.Admin, Body(NewPlugin, NewDevice()), "wrong");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+        Assert.Equal("application/json; charset=utf-8", reply.Message.Content.Headers.ContentType?.ToString());
+        Assert.Equal("""{"error":"unauthorized","message":"A valid x-api-key header is required"}""", reply.Text);
+    }
+
     [Fact]
     public async Task Bad_bodies_get_the_contract_400()
     {
