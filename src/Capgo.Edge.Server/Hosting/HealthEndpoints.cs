@@ -31,7 +31,7 @@ internal static class HealthEndpoints
         endpoints.MapHealthChecks("/healthz/live", new HealthCheckOptions
         {
             Predicate = static _ => false,
-            ResponseWriter = static (context, _) => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, LiveReply.Live, HealthJson.Default.LiveReply),
+            ResponseWriter = static (context, _) => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, LiveReply.Live, HealthJson.Wire.LiveReply),
         });
         endpoints.MapHealthChecks("/healthz/ready", new HealthCheckOptions
         {
@@ -62,7 +62,7 @@ internal static class HealthEndpoints
             (string)entry.Data[ProjectionHealthCheck.Source],
             entry.Description,
             (long)entry.Data[ProjectionHealthCheck.LastSync]);
-        return PluginReplies.JsonAsync(context, context.Response.StatusCode, body, HealthJson.Default.ReadyReply);
+        return PluginReplies.JsonAsync(context, context.Response.StatusCode, body, HealthJson.Wire.ReadyReply);
     }
 
     /// <summary>Healthy once a projection is loaded; degraded while its source is unreachable; unhealthy before.</summary>
@@ -101,4 +101,8 @@ internal sealed record ReadyReply(
 
 [JsonSerializable(typeof(LiveReply))]
 [JsonSerializable(typeof(ReadyReply))]
-internal sealed partial class HealthJson : JsonSerializerContext;
+internal sealed partial class HealthJson : JsonSerializerContext
+{
+    /// <summary>Relaxed escaping, as ASP.NET Core writes: a problem's text stays readable.</summary>
+    public static HealthJson Wire { get; } = new(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Capgo.Edge.Server.Plugin;
@@ -13,7 +15,18 @@ namespace Capgo.Edge.Server.Plugin;
 [JsonSerializable(typeof(StatsBatchReply))]
 [JsonSerializable(typeof(ChannelReply))]
 [JsonSerializable(typeof(ChannelListItem[]))]
-internal sealed partial class PluginJson : JsonSerializerContext;
+internal sealed partial class PluginJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the plugin endpoints write with: relaxed escaping, as ASP.NET Core's and the
+    /// transcoder's writers use, so <c>'</c>, <c>+</c> and non-ASCII letters stay as they are.
+    /// </summary>
+    public static PluginJson Wire { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
 
 /// <summary><c>{"error","message"}</c>: refusals the plugin reads as a failure with a reason.</summary>
 internal sealed record ErrorReply(
