@@ -187,6 +187,14 @@ internal sealed partial class SyncLoop : BackgroundService
                 case SyncEventKind.Restored:
                     LogReconnected(_logger);
                     await ReconcileAsync(db).ConfigureAwait(false);
+
+                    // Commands fail fast while Redis is away, so an acknowledgement written then is
+                    // lost; writing every held app's again lets --wait see what this edge serves.
+                    foreach (var app in _store.Apps)
+                    {
+                        _presence.Acknowledge(db, app);
+                    }
+
                     break;
             }
         }
