@@ -91,7 +91,7 @@ internal static class ExplainEndpoint
         {
             reply = JsonSerializer.SerializeToElement(
                 new TooManyRequestsReply(PluginReplies.TooManyRequestsCode, PluginReplies.TooManyRequestsMessage, new RetryInfo(retryAfter)),
-                PluginJson.Wire.TooManyRequestsReply);
+                PluginJson.Relaxed.TooManyRequestsReply);
         }
 
         var explanation = new ExplainReply(

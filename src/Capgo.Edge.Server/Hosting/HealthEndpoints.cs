@@ -15,6 +15,9 @@ internal static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>Probes are GETs; any other method is not a route here (404), as for every plugin path.</summary>
+    private static readonly HttpMethodMetadata GetOnly = new([HttpMethods.Get]);
+
     public static IServiceCollection AddEdgeHealth(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<ProjectionHealthCheck>("projection", tags: [ReadyTag]);
@@ -32,7 +35,7 @@ internal static class HealthEndpoints
         {
             Predicate = static _ => false,
             ResponseWriter = static (context, _) => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, LiveReply.Live, HealthJson.Wire.LiveReply),
-        });
+        }).WithMetadata(GetOnly);
         endpoints.MapHealthChecks("/healthz/ready", new HealthCheckOptions
         {
             Predicate = static check => check.Tags.Contains(ReadyTag),
@@ -43,7 +46,7 @@ internal static class HealthEndpoints
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
             ResponseWriter = WriteReadyAsync,
-        });
+        }).WithMetadata(GetOnly);
         endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }

@@ -67,14 +67,14 @@ internal static class ChannelSelfEndpoints
             return;
         }
 
-        await PluginReplies.JsonAsync(context, StatusCodes.Status200OK, ChannelSelfService.List(app, query), PluginJson.Wire.ChannelListItemArray).ConfigureAwait(false);
+        await PluginReplies.JsonAsync(context, StatusCodes.Status200OK, ChannelSelfService.List(app, query), PluginJson.Relaxed.ChannelListItemArray).ConfigureAwait(false);
     }
 
     private static Task WriteAsync(HttpContext context, ChannelSelfAnswer answer) => answer switch
     {
         { RetryAfterSeconds: { } seconds } => PluginReplies.TooManyRequestsAsync(context, seconds, ChannelSelfService.TooManyRequestsMessage),
         { StoreFailure: { } failure } => PluginReplies.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, failure),
-        { Error: { } error } => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, error, PluginJson.Wire.ErrorReply),
-        _ => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, answer.Reply!, PluginJson.Wire.ChannelReply),
+        { Error: { } error } => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, error, PluginJson.Relaxed.ErrorReply),
+        _ => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, answer.Reply!, PluginJson.Relaxed.ChannelReply),
     };
 }

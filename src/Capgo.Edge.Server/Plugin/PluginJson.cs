@@ -17,11 +17,12 @@ namespace Capgo.Edge.Server.Plugin;
 [JsonSerializable(typeof(ChannelListItem[]))]
 internal sealed partial class PluginJson : JsonSerializerContext
 {
-    /// <summary>
-    /// The context the plugin endpoints write with: relaxed escaping, as ASP.NET Core's and the
-    /// transcoder's writers use, so <c>'</c>, <c>+</c> and non-ASCII letters stay as they are.
-    /// </summary>
-    public static PluginJson Wire { get; } = new(new JsonSerializerOptions
+    // Two escapings, each the one its endpoint's replies have always had: /stats escapes as
+    // Utf8JsonWriter does by default (Default: non-ASCII, ', + as \uXXXX); /channel_self and
+    // the 429 bodies as ASP.NET Core and the transcoder write (Relaxed).
+
+    /// <summary>Relaxed escaping: <c>'</c>, <c>+</c> and non-ASCII letters stay as they are.</summary>
+    public static PluginJson Relaxed { get; } = new(new JsonSerializerOptions
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -75,7 +75,7 @@ internal static class PluginReplies
             context,
             StatusCodes.Status429TooManyRequests,
             new TooManyRequestsReply(TooManyRequestsCode, message, new RetryInfo(retryAfterSeconds)),
-            PluginJson.Wire.TooManyRequestsReply);
+            PluginJson.Relaxed.TooManyRequestsReply);
     }
 
     /// <summary>503 <c>not_ready</c>: no projection is loaded yet.</summary>
@@ -124,5 +124,5 @@ internal static class PluginReplies
     }
 
     private static byte[] Bare(string code, string message) =>
-        JsonSerializer.SerializeToUtf8Bytes(new ErrorReply(code, message), PluginJson.Wire.ErrorReply);
+        JsonSerializer.SerializeToUtf8Bytes(new ErrorReply(code, message), PluginJson.Relaxed.ErrorReply);
 }

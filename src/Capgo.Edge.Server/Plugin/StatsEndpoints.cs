@@ -25,7 +25,7 @@ internal static class StatsEndpoints
     public static IEndpointRouteBuilder MapEdgeStats(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(Path, PostAsync);
-        endpoints.MapGet(Path, static context => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Wire.StatusReply));
+        endpoints.MapGet(Path, static context => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply));
         return endpoints;
     }
 
@@ -100,7 +100,7 @@ internal static class StatsEndpoints
         }
 
         queue.TryEnqueue(deviceEvent with { AppId = app.AppId });
-        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Wire.StatusReply);
+        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply);
     }
 
     private static Task AnswerBatch(HttpContext context, JsonElement root, ProjectionStore store, EventQueue queue)
@@ -108,7 +108,7 @@ internal static class StatsEndpoints
         var count = root.GetArrayLength();
         if (count == 0)
         {
-            return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", []), PluginJson.Wire.StatsBatchReply);
+            return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", []), PluginJson.Default.StatsBatchReply);
         }
 
         // Enumerated, never indexed: indexing an array of objects scans it, which would make a batch quadratic.
@@ -127,7 +127,7 @@ internal static class StatsEndpoints
             }
             else if (!string.IsNullOrEmpty(itemAppId) && !string.Equals(itemAppId, appId, StringComparison.OrdinalIgnoreCase))
             {
-                return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, MixedAppIds, PluginJson.Wire.ErrorReply);
+                return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, MixedAppIds, PluginJson.Default.ErrorReply);
             }
         }
 
@@ -149,7 +149,7 @@ internal static class StatsEndpoints
             }
         }
 
-        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", results), PluginJson.Wire.StatsBatchReply);
+        return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", results), PluginJson.Default.StatsBatchReply);
     }
 
     /// <summary>503 while no projection is loaded; 429 <c>on_premise_app</c> for an unknown or inactive app.</summary>
