@@ -65,11 +65,13 @@ public sealed class TestEdge : IAsyncDisposable
             return edge;
         }
 
+        var store = edge.Store;
+        var what = options.WaitForApps.Count == 0 ? "a projection" : string.Join(", ", options.WaitForApps);
         try
         {
             await Eventually.TrueAsync(
-                () => edge.Store.IsLoaded && options.WaitForApps.All(id => edge.Store.Find(id) is not null),
-                $"edge {options.Name} to load its projection {string.Join(", ", options.WaitForApps)}");
+                () => store.IsLoaded && options.WaitForApps.All(id => store.Find(id) is not null),
+                $"edge {options.Name ?? "(self-named)"} to load {what}");
         }
         catch
         {
@@ -89,7 +91,7 @@ public sealed class TestEdge : IAsyncDisposable
 
     public long GenerationOf(string appId) => Store.Find(appId)?.Generation ?? 0;
 
-    /// <summary>Stops the host (the path SIGTERM takes) once; the clients stay usable until dispose.</summary>
+    /// <summary>Stops the host (the path SIGTERM takes) once; its services stay readable until dispose.</summary>
     public async Task StopAsync()
     {
         if (!_stopped)
@@ -109,6 +111,7 @@ public sealed class TestEdge : IAsyncDisposable
 
     private static async Task<TestEdge> ListenAsync(TestEdgeOptions options)
     {
+        // ASP.NET Core logs errors only: many tests send requests the edge refuses on purpose.
         string[] args = ["--Logging:LogLevel:Microsoft.AspNetCore=Error", .. options.ModeArgs(), .. options.Args];
 
         // A free port can be taken between the probe and the bind: retry a few times.
