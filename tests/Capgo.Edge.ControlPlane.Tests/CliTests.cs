@@ -79,7 +79,7 @@ public sealed class CliTests : IAsyncLifetime
     {
         var file = Path.Combine(_dir, "app.json");
         await File.WriteAllBytesAsync(file, Documents.Sample());
-        await using var edge = await InProcessEdge.StartAsync(_redis.ConnectionString, "cli-edge");
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = _redis.ConnectionString, Name = "cli-edge", WaitReady = true });
         var (code, stdout, _) = await RunAsync("publish", file, "--wait", "--timeout", "10s");
         Assert.Equal(0, code);
         Assert.Contains("served by all 1 live edges", stdout, StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword));
         var publisher = new ProjectionPublisher(publisherMux, new RedisLayout());
 
-        await using var edge = await InProcessEdge.StartAsync(As("capgo-edge", EdgePassword), "acl-edge");
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = As("capgo-edge", EdgePassword), Name = "acl-edge", WaitReady = true });
         var gen = await publisher.PublishAsync(Documents.Sample());
         var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
 

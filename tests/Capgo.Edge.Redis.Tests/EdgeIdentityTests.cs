@@ -17,7 +17,7 @@ public sealed class EdgeIdentityTests(RedisFixture redis)
     public async Task Without_a_configured_name_events_carry_the_name_of_the_heartbeat()
     {
         var gen = await redis.Publisher(_layout).PublishAsync(Documents.Sample());
-        await using var edge = await InProcessEdge.StartAsync(redis.ConnectionString, name: null, prefix: _layout.Prefix);
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = redis.ConnectionString, Prefix = _layout.Prefix, WaitReady = true });
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the edge to load the app");
 
         var (status, _) = await edge.CheckAsync(Documents.AndroidCheck());
@@ -37,7 +37,7 @@ public sealed class EdgeIdentityTests(RedisFixture redis)
     [Fact]
     public async Task An_edge_talks_to_Redis_over_one_connection_named_after_it()
     {
-        await using var edge = await InProcessEdge.StartAsync(redis.ConnectionString, "one-connection", prefix: _layout.Prefix);
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = redis.ConnectionString, Name = "one-connection", Prefix = _layout.Prefix, WaitReady = true });
         var (status, _) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal(429, status);
         await redis.Publisher(_layout).PublishAsync(Documents.Sample());

@@ -1,4 +1,3 @@
-using Capgo.Edge.Server.Hosting;
 using Capgo.Edge.Tests.Support;
 using Microsoft.Extensions.Options;
 
@@ -10,13 +9,7 @@ public sealed class SyncOptionsTests
     [Fact]
     public async Task A_standalone_edge_refuses_to_start_with_invalid_sync_options()
     {
-        var app = EdgeHost.Build(
-        [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{RedisServer.FreePort()}",
-            "--Sync:ReconcileInterval=00:00:00.001",
-            "--Logging:LogLevel:Default=None",
-        ]);
+        var app = TestEdge.Build("--Sync:ReconcileInterval=00:00:00.001");
         try
         {
             var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());

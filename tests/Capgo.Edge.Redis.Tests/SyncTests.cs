@@ -14,8 +14,8 @@ public sealed class SyncTests(RedisFixture redis, ITestOutputHelper output)
 
     private ProjectionPublisher Publisher => redis.Publisher(_layout);
 
-    private Task<InProcessEdge> StartEdgeAsync(string name, string? connection = null, bool waitReady = true) =>
-        InProcessEdge.StartAsync(connection ?? redis.ConnectionString, name, waitReady, _layout.Prefix);
+    private Task<TestEdge> StartEdgeAsync(string name, string? connection = null, bool waitReady = true) =>
+        TestEdge.StartAsync(new TestEdgeOptions { Redis = connection ?? redis.ConnectionString, Name = name, Prefix = _layout.Prefix, WaitReady = waitReady });
 
     private TcpProxy NewProxy() => new(redis.Server.Port);
 
@@ -63,7 +63,7 @@ public sealed class SyncTests(RedisFixture redis, ITestOutputHelper output)
         await using var e1 = await StartEdgeAsync("edge-a");
         await using var e2 = await StartEdgeAsync("edge-b");
         await using var e3 = await StartEdgeAsync("edge-c");
-        InProcessEdge[] edges = [e1, e2, e3];
+        TestEdge[] edges = [e1, e2, e3];
 
         const int publishes = 200;
         var latencies = new List<double>(publishes);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests;
 
@@ -17,7 +18,7 @@ public sealed class BadInputTests
     private const string ParseError = "invalid_json_parse_body";
     private const string BodyError = "invalid_json_body";
 
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public BadInputTests(GoldenEdgeFixture fixture) => _edge = fixture.Edge;
 

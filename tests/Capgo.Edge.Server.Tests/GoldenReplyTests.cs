@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests;
 
@@ -8,7 +9,7 @@ namespace Capgo.Edge.Server.Tests;
 [Collection(GoldenEdgeDefinition.Name)]
 public sealed class GoldenReplyTests
 {
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public GoldenReplyTests(GoldenEdgeFixture fixture) => _edge = fixture.Edge;
 

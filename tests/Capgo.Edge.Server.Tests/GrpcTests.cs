@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -16,7 +17,7 @@ public sealed class GrpcTests
 
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public GrpcTests(GoldenEdgeFixture fixture) => _edge = fixture.Edge;
 

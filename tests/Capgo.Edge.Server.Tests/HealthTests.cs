@@ -1,6 +1,7 @@
 using System.Net;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -12,13 +13,13 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly TempDirectory _directory = new();
-    private EdgeServer? _edge;
+    private TestEdge? _edge;
 
-    private EdgeServer Edge => _edge!;
+    private TestEdge Edge => _edge!;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task StartAsync(string directory) => _edge = await EdgeServer.StartAsync(directory, "--Projection:PollInterval=00:00:00.200");
+    private async Task StartAsync(string directory) => _edge = await TestEdge.StartAsync(directory, "--Projection:PollInterval=00:00:00.200");
 
     public async Task DisposeAsync()
     {
@@ -38,7 +39,7 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
         await AssertNotReadyAsync();
 
         TestProjection.WriteAll(_directory);
-        await Wait.UntilAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, Timeout, "/healthz/ready never answered 200");
+        await Eventually.TrueAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, "/healthz/ready never answered 200", Timeout);
 
         var reply = await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));
         JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
@@ -57,7 +58,7 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
 
         Directory.CreateDirectory(missing);
         File.WriteAllText(Path.Combine(missing, TestProjection.AppId + ".json"), TestProjection.DemoApp().ToJsonString());
-        await Wait.UntilAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, Timeout, "/healthz/ready never answered 200");
+        await Eventually.TrueAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, "/healthz/ready never answered 200", Timeout);
 
         PluginReply.AssertOffer(await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest)));
     }

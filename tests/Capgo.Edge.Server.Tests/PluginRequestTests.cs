@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests;
 
@@ -7,7 +8,7 @@ namespace Capgo.Edge.Server.Tests;
 [Collection(GoldenEdgeDefinition.Name)]
 public sealed class PluginRequestTests
 {
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public PluginRequestTests(GoldenEdgeFixture fixture) => _edge = fixture.Edge;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
 
 namespace Capgo.Edge.Server.Tests;
@@ -18,16 +19,15 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
     private static readonly string DemoFile = TestProjection.AppId + ".json";
 
     private readonly TempDirectory _directory = new();
-    private EdgeServer? _edge;
+    private TestEdge? _edge;
     private int _markers;
 
-    private EdgeServer Edge => _edge!;
+    private TestEdge Edge => _edge!;
 
     public async Task InitializeAsync()
     {
         TestProjection.WriteAll(_directory);
-        _edge = await EdgeServer.StartAsync(_directory.Path);
-        await Wait.UntilAsync(async () => (await Edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, Timeout, "never ready");
+        _edge = await TestEdge.StartAsync(new TestEdgeOptions { ProjectionDirectory = _directory.Path, WaitReady = true });
     }
 
     public async Task DisposeAsync()
@@ -53,10 +53,10 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
         _directory.WriteAtomically(DemoFile, TestProjection.DemoApp(productionBundle: "1.5.0").ToJsonString());
 
         HttpReply after = before;
-        await Wait.UntilAsync(
+        await Eventually.TrueAsync(
             async () => (string?)(after = await CheckAsync()).Json()["version"] == "1.5.0",
-            Timeout,
-            "the reply never changed to the re-pointed bundle");
+            "the reply never changed to the re-pointed bundle",
+            Timeout);
         var offer = PluginReply.AssertOffer(after);
         JsonTree.AssertEqual(
             new JsonObject { ["version"] = "1.5.0", ["url"] = "https://cdn.example.com/com.demo.app/1.5.0.zip", ["session_key"] = "", ["checksum"] = "77aa12fe" },
@@ -100,7 +100,7 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
 
         // A good document afterwards still applies.
         _directory.WriteAtomically(DemoFile, document.ToJsonString());
-        await Wait.UntilAsync(async () => (string?)(await CheckAsync()).Json()["version"] == "1.5.0", Timeout, "a good document after a broken one never applied");
+        await Eventually.TrueAsync(async () => (string?)(await CheckAsync()).Json()["version"] == "1.5.0", "a good document after a broken one never applied", Timeout);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
         beta["allow_device_self_set"] = false;
         _directory.WriteAtomically(DemoFile, document.ToJsonString());
 
-        await Wait.UntilAsync(async () => (string?)(await CheckAsync()).Json()["version"] == "1.5.0", Timeout, "never reloaded");
+        await Eventually.TrueAsync(async () => (string?)(await CheckAsync()).Json()["version"] == "1.5.0", "never reloaded", Timeout);
 
         var android = PluginReply.AssertNoUpdate(await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest)));
         Assert.Equal("no_channel", (string)android["error"]!);
@@ -123,7 +123,7 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
     {
         File.Delete(Path.Combine(_directory.Path, DemoFile));
 
-        await Wait.UntilAsync(async () => (await CheckAsync()).Status == HttpStatusCode.TooManyRequests, Timeout, "the app was never removed");
+        await Eventually.TrueAsync(async () => (await CheckAsync()).Status == HttpStatusCode.TooManyRequests, "the app was never removed", Timeout);
         JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUnknownApp429), (await CheckAsync()).Json());
     }
 
@@ -138,7 +138,7 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
         marker["app_id"] = appId;
         _directory.WriteAtomically(appId + ".json", marker.ToJsonString());
         var request = TestProjection.AndroidRequest(("app_id", appId));
-        await Wait.UntilAsync(async () => (await Edge.PostUpdatesAsync(request)).Status == HttpStatusCode.OK, Timeout, $"marker {appId} never loaded");
+        await Eventually.TrueAsync(async () => (await Edge.PostUpdatesAsync(request)).Status == HttpStatusCode.OK, $"marker {appId} never loaded", Timeout);
     }
 
     private static JsonObject WithOverride(JsonObject document, string channel)

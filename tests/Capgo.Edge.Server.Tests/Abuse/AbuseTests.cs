@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
-using Capgo.Edge.Server.Hosting;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
@@ -25,7 +24,7 @@ public sealed class AbuseTests
 
     private static UpdateRequest Grpc(JsonObject body) => Parser.Parse<UpdateRequest>(body.ToJsonString());
 
-    private static Task<HttpReply> CheckAsync(EdgeServer edge, JsonObject body, string? forwardedFor = null) =>
+    private static Task<HttpReply> CheckAsync(TestEdge edge, JsonObject body, string? forwardedFor = null) =>
         edge.SendJsonAsync(HttpMethod.Post, "/updates", body.ToJsonString(), request =>
         {
             if (forwardedFor is not null)
@@ -34,16 +33,16 @@ public sealed class AbuseTests
             }
         });
 
-    private static Task<HttpReply> CheckAsync(EdgeServer edge, string body) => edge.SendJsonAsync(HttpMethod.Post, "/updates", body);
+    private static Task<HttpReply> CheckAsync(TestEdge edge, string body) => edge.SendJsonAsync(HttpMethod.Post, "/updates", body);
 
-    private static async Task<RpcException> GrpcFailsAsync(EdgeServer edge, JsonObject body, string? forwardedFor = null)
+    private static async Task<RpcException> GrpcFailsAsync(TestEdge edge, JsonObject body, string? forwardedFor = null)
     {
         var headers = forwardedFor is null ? null : new Metadata { { "x-forwarded-for", forwardedFor } };
         using var call = edge.Client.CheckForUpdateAsync(Grpc(body), headers, deadline: DateTime.UtcNow.AddSeconds(30));
         return await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
     }
 
-    private static async Task<UpdateReply> GrpcAsync(EdgeServer edge, JsonObject body)
+    private static async Task<UpdateReply> GrpcAsync(TestEdge edge, JsonObject body)
     {
         using var call = edge.Client.CheckForUpdateAsync(Grpc(body), deadline: DateTime.UtcNow.AddSeconds(30));
         return await call.ResponseAsync;
@@ -127,13 +126,7 @@ public sealed class AbuseTests
     public async Task Bad_abuse_settings_refuse_to_start(string setting)
     {
         using var directory = new TempDirectory();
-        await using var app = EdgeHost.Build(
-        [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
-            $"--Projection:Directory={directory.Path}",
-            "--Logging:LogLevel:Default=None",
-            setting,
-        ]);
+        await using var app = TestEdge.Build($"--Projection:Directory={directory.Path}", setting);
         await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
     }
 

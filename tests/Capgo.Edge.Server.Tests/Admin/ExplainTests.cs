@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Core;
-using Capgo.Edge.Server.Hosting;
 using Capgo.Edge.Server.Tests.ChannelSelf;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using Capgo.Edge.Tests.Support;
@@ -16,9 +15,9 @@ public sealed class ExplainFixture : IAsyncLifetime, IDisposable
     public const string ApiKey = "test-admin-key-0123456789";
 
     private readonly TempDirectory _directory = new();
-    private EdgeServer? _edge;
+    private TestEdge? _edge;
 
-    internal EdgeServer Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
+    internal TestEdge Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
 
     internal HttpClient Admin { get; private set; } = null!;
 
@@ -61,7 +60,7 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         ["platform", "disable_auto_update", "disable_auto_update_under_native", "allow_prod", "allow_dev", "allow_device", "allow_emulator"];
 
     private readonly ExplainFixture _fixture;
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public ExplainTests(ExplainFixture fixture)
     {
@@ -213,17 +212,15 @@ public sealed class ExplainTests : IClassFixture<ExplainFixture>
         using var directory = new TempDirectory();
         List<string> args =
         [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             $"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{RedisServer.FreePort()}",
             $"--Projection:Directory={directory.Path}",
-            "--Logging:LogLevel:Default=None",
         ];
         if (key is not null)
         {
             args.Add($"--Admin:ApiKey={key}");
         }
 
-        await using var app = EdgeHost.Build([.. args]);
+        await using var app = TestEdge.Build([.. args]);
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("Admin:ApiKey", error.Message, StringComparison.Ordinal);
     }

@@ -37,7 +37,7 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
             "ACL",
             "SETUSER", "capgo-publisher", "on", ">" + PublisherPassword, "resetkeys", "resetchannels", "~capgo:edge:*", "&capgo:edge:changes",
             "-@all", "+@read", "+@write", "+@connection", "+@scripting", "+time", "+publish", "+info");
-        await StatsEdge.PublishSamplesAsync(_redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(_redis.ConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -48,7 +48,7 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
 
     private string As(string user, string password) => $"{_redis.ConnectionString},user={user},password={password}";
 
-    private static async Task<(int Status, JsonElement Json)> SendAsync(StatsEdge edge, HttpMethod method, string path, string? body = null)
+    private static async Task<(int Status, JsonElement Json)> SendAsync(TestEdge edge, HttpMethod method, string path, string? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -63,7 +63,7 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
         return ((int)response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    private static async Task<string?> OfferedVersionAsync(StatsEdge edge, string device)
+    private static async Task<string?> OfferedVersionAsync(TestEdge edge, string device)
     {
         var (status, json) = await SendAsync(edge, HttpMethod.Post, "/updates", Body(OldPlugin, device).ToJsonString());
         return status == 200 && json.TryGetProperty("version", out var v) && !json.TryGetProperty("error", out _) ? v.GetString() : null;
@@ -73,9 +73,9 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
     public async Task Old_plugin_set_reaches_a_second_edge_through_the_publisher_path()
     {
         var edgeUser = As("capgo-edge", EdgePassword);
-        await using var first = await StatsEdge.StartRedisAsync(
-            edgeUser, $"--ConnectionStrings:RedisPublisher={As("capgo-publisher", PublisherPassword)}", "--Sync:EdgeName=edge-a");
-        await using var second = await StatsEdge.StartRedisAsync(edgeUser, "--Sync:EdgeName=edge-b");
+        await using var first = await TestEdge.StartAsync(StatsSamples.OnRedis(
+            edgeUser, $"--ConnectionStrings:RedisPublisher={As("capgo-publisher", PublisherPassword)}") with { Name = "edge-a" });
+        await using var second = await TestEdge.StartAsync(StatsSamples.OnRedis(edgeUser) with { Name = "edge-b" });
         var device = NewDevice();
         Assert.Contains(await OfferedVersionAsync(second, device), ProductionVersions);
 
@@ -89,7 +89,7 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
 
         // The writing edge reads its own write at once; the other edge follows the announcement.
         Assert.Equal(BetaVersion, await OfferedVersionAsync(first, device));
-        await StatsEventually.TrueAsync(async () => await OfferedVersionAsync(second, device) == BetaVersion, "the second edge to answer from beta", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(async () => await OfferedVersionAsync(second, device) == BetaVersion, "the second edge to answer from beta", TimeSpan.FromSeconds(10));
         var (_, got) = await SendAsync(second, HttpMethod.Put, "/channel_self", Body(OldPlugin, device).ToJsonString());
         Assert.Equal("""{"channel":"beta","status":"override","allowSet":true}""", got.GetRawText());
 
@@ -98,7 +98,7 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
         Assert.Equal(200, status);
         Assert.Equal("""{"status":"ok"}""", json.GetRawText());
         Assert.False((await _mux.GetDatabase().HashGetAsync(new RedisLayout().AppOverrides(SampleAppId), device)).HasValue);
-        await StatsEventually.TrueAsync(
+        await Eventually.TrueAsync(
             async () => Array.IndexOf(ProductionVersions, await OfferedVersionAsync(second, device)) >= 0,
             "the second edge to fall back to production",
             TimeSpan.FromSeconds(10));
@@ -107,21 +107,21 @@ public sealed class ChannelSelfRedisTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_publisher_connection_the_main_redis_connection_writes_the_pin()
     {
-        await using var first = await StatsEdge.StartRedisAsync(_redis.ConnectionString, "--Sync:EdgeName=edge-c");
-        await using var second = await StatsEdge.StartRedisAsync(As("capgo-edge", EdgePassword), "--Sync:EdgeName=edge-d");
+        await using var first = await TestEdge.StartAsync(StatsSamples.OnRedis(_redis.ConnectionString) with { Name = "edge-c" });
+        await using var second = await TestEdge.StartAsync(StatsSamples.OnRedis(As("capgo-edge", EdgePassword)) with { Name = "edge-d" });
         var device = NewDevice();
 
         var (status, json) = await SendAsync(first, HttpMethod.Post, "/channel_self", Body("6.3.0", device, channel: "beta").ToJsonString());
         Assert.Equal(200, status);
         Assert.Equal("""{"status":"ok"}""", json.GetRawText());
         Assert.Equal("beta", (await _mux.GetDatabase().HashGetAsync(new RedisLayout().AppOverrides(SampleAppId), device)).ToString());
-        await StatsEventually.TrueAsync(async () => await OfferedVersionAsync(second, device) == BetaVersion, "the second edge to answer from beta", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(async () => await OfferedVersionAsync(second, device) == BetaVersion, "the second edge to answer from beta", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public async Task Read_only_credentials_cannot_pin_and_the_device_gets_an_error_reply()
     {
-        await using var edge = await StatsEdge.StartRedisAsync(As("capgo-edge", EdgePassword), "--Sync:EdgeName=edge-e");
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(As("capgo-edge", EdgePassword)) with { Name = "edge-e" });
         var device = NewDevice();
 
         var (status, json) = await SendAsync(edge, HttpMethod.Post, "/channel_self", Body(OldPlugin, device, channel: "beta").ToJsonString());

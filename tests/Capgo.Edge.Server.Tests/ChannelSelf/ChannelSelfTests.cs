@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
 
 namespace Capgo.Edge.Server.Tests.ChannelSelf;
@@ -11,9 +12,9 @@ namespace Capgo.Edge.Server.Tests.ChannelSelf;
 public sealed class ChannelSelfFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _directory = new();
-    private EdgeServer? _edge;
+    private TestEdge? _edge;
 
-    internal EdgeServer Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
+    internal TestEdge Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
 
     public async Task InitializeAsync() =>
         _edge = await StartEdgeAsync(_directory, [Sample(), ChoiceApp(), CancelledApp()]);
@@ -39,7 +40,7 @@ public sealed class ChannelSelfTests : IClassFixture<ChannelSelfFixture>
     private const string PublicNotAllowed =
         "This channel is public and does not allow device self-assignment. Unset the channel and the device will automatically use the public channel.";
 
-    private readonly EdgeServer _edge;
+    private readonly TestEdge _edge;
 
     public ChannelSelfTests(ChannelSelfFixture fixture) => _edge = fixture.Edge;
 

@@ -1,8 +1,7 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using Capgo.Edge.Server.Tests.Stats;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.ChannelSelf;
 
@@ -32,7 +31,7 @@ internal static class PluginApps
 
     public const string BetaVersion = "1.6.0-beta.1";
 
-    public static JsonObject Sample() => JsonNode.Parse(File.ReadAllText(StatsEdge.SamplePath()))!.AsObject();
+    public static JsonObject Sample() => JsonNode.Parse(File.ReadAllText(StatsSamples.SamplePath()))!.AsObject();
 
     public static JsonObject ChoiceApp() => new()
     {
@@ -135,50 +134,16 @@ internal static class PluginApps
             })));
 
     /// <summary>Writes the documents into a folder and starts an edge on it, ready to answer.</summary>
-    public static async Task<EdgeServer> StartEdgeAsync(TempDirectory directory, JsonObject[] apps, params string[] extraArgs)
+    public static Task<TestEdge> StartEdgeAsync(TempDirectory directory, JsonObject[] apps, params string[] extraArgs)
     {
         foreach (var app in apps)
         {
             directory.WriteAtomically((string)app["app_id"]! + ".json", app.ToJsonString());
         }
 
-        var edge = await EdgeServer.StartAsync(directory.Path, extraArgs);
-        try
+        return TestEdge.StartAsync(TestEdgeOptions.Standalone(directory.Path, extraArgs) with
         {
-            await Wait.UntilAsync(
-                async () =>
-                {
-                    var ready = await edge.GetAsync("/healthz/ready");
-                    return ready.Status == System.Net.HttpStatusCode.OK && (int)ready.Json()["apps"]! == apps.Length;
-                },
-                TimeSpan.FromSeconds(10),
-                "the edge never loaded its apps");
-        }
-        catch
-        {
-            await edge.DisposeAsync();
-            throw;
-        }
-
-        return edge;
+            WaitForApps = [.. apps.Select(static app => (string)app["app_id"]!)],
+        });
     }
-
-    /// <summary>Sends a JSON body with the plugin's content type.</summary>
-    public static Task<HttpReply> SendJsonAsync(this EdgeServer edge, HttpMethod method, string path, JsonNode body) =>
-        edge.SendJsonAsync(method, path, body.ToJsonString());
-
-    public static async Task<HttpReply> SendJsonAsync(this EdgeServer edge, HttpMethod method, string path, string body, Action<HttpRequestMessage>? configure = null)
-    {
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(EdgeHttp.PluginContentType);
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        configure?.Invoke(request);
-        var response = await edge.Http.SendAsync(request);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        return new HttpReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, bytes, response);
-    }
-
-    /// <summary>The single header value, or null.</summary>
-    public static string? Header(this HttpReply reply, string name) =>
-        reply.Message.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 }

@@ -68,13 +68,13 @@ public sealed class FuzzTests(ITestOutputHelper output)
         Assert.True(total >= Endpoints.Length * Workers, "CAPGO_FUZZ_BODIES too small");
 
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
-        await using var edge = await StatsEdge.StartRedisAsync(
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(
             redis.ConnectionString,
             // The enumeration guard is fuzzed too, but must not turn every later check into a 429.
             "--Abuse:UnknownAppLimit=1024",
             "--Abuse:UnknownAppWindow=00:00:01",
-            "--Abuse:BlockDuration=00:00:01");
+            "--Abuse:BlockDuration=00:00:01"));
 
         using var handler = new SocketsHttpHandler
         {
@@ -243,9 +243,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>Forced full GC after the event queue has drained: the heap the campaign leaves behind.</summary>
-    private static async Task<(long Total, long Small)> SettledHeapAsync(StatsEdge edge)
+    private static async Task<(long Total, long Small)> SettledHeapAsync(TestEdge edge)
     {
-        await StatsEventually.TrueAsync(() => edge.Events.Queued == 0, "the event queue to drain", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => edge.Events.Queued == 0, "the event queue to drain", TimeSpan.FromSeconds(60));
         await Task.Delay(200);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();

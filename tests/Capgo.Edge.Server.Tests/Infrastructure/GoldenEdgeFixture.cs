@@ -1,21 +1,19 @@
+using Capgo.Edge.Tests.Support;
+
 namespace Capgo.Edge.Server.Tests.Infrastructure;
 
 /// <summary>One edge for the read-only test classes, answering from <see cref="TestProjection"/>.</summary>
 public sealed class GoldenEdgeFixture : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _directory = new();
-    private EdgeServer? _edge;
+    private TestEdge? _edge;
 
-    internal EdgeServer Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
+    internal TestEdge Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
 
     public async Task InitializeAsync()
     {
         TestProjection.WriteAll(_directory);
-        _edge = await EdgeServer.StartAsync(_directory.Path);
-        await Wait.UntilAsync(
-            async () => (await _edge.GetAsync("/healthz/ready")).Status == System.Net.HttpStatusCode.OK,
-            TimeSpan.FromSeconds(10),
-            "the golden edge never became ready");
+        _edge = await TestEdge.StartAsync(new TestEdgeOptions { ProjectionDirectory = _directory.Path, WaitReady = true });
     }
 
     public async Task DisposeAsync()
@@ -33,27 +31,4 @@ public sealed class GoldenEdgeFixture : IAsyncLifetime, IDisposable
 public sealed class GoldenEdgeDefinition : ICollectionFixture<GoldenEdgeFixture>
 {
     public const string Name = "golden edge";
-}
-
-internal static class Wait
-{
-    /// <summary>Polls until the condition holds; fails the test with <paramref name="because"/> on timeout.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string because)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"Timed out after {timeout.TotalSeconds:0.#} s: {because}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }

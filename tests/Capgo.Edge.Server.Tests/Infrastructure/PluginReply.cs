@@ -1,79 +1,9 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Xunit.Sdk;
 
 namespace Capgo.Edge.Server.Tests.Infrastructure;
-
-/// <summary>One HTTP reply, read whole.</summary>
-internal sealed record HttpReply(HttpStatusCode Status, string? MediaType, byte[] Body, HttpResponseMessage Message)
-{
-    public string Text => Encoding.UTF8.GetString(Body);
-
-    /// <summary>The <c>x-capgo-generation</c> header as a number, or null when absent.</summary>
-    public long? Generation =>
-        Message.Headers.TryGetValues("x-capgo-generation", out var values)
-            ? long.Parse(values.Single(), CultureInfo.InvariantCulture)
-            : null;
-
-    /// <summary>The body as a JSON object; fails the test otherwise.</summary>
-    public JsonObject Json()
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new XunitException($"HTTP {(int)Status}: the body is not JSON ({ex.Message}): {Describe(Text)}");
-        }
-
-        return node as JsonObject ?? throw new XunitException($"HTTP {(int)Status}: the body is not a JSON object: {Describe(Text)}");
-    }
-
-    public override string ToString() => $"HTTP {(int)Status} {MediaType}: {Describe(Text)}";
-
-    private static string Describe(string text) => text.Length > 300 ? text[..300] + "…" : text;
-}
-
-internal static class EdgeHttp
-{
-    public const string PluginContentType = "application/json; charset=utf-8";
-
-    public static Task<HttpReply> PostUpdatesAsync(this EdgeServer edge, JsonNode body) =>
-        edge.PostAsync("/updates", Encoding.UTF8.GetBytes(body.ToJsonString()));
-
-    public static Task<HttpReply> PostUpdatesAsync(this EdgeServer edge, string body, string? contentType = PluginContentType) =>
-        edge.PostAsync("/updates", Encoding.UTF8.GetBytes(body), contentType);
-
-    public static Task<HttpReply> PostUpdatesAsync(this EdgeServer edge, byte[] body, string? contentType = PluginContentType) =>
-        edge.PostAsync("/updates", body, contentType);
-
-    public static async Task<HttpReply> PostAsync(this EdgeServer edge, string path, byte[] body, string? contentType = PluginContentType)
-    {
-        using var content = new ByteArrayContent(body);
-        if (contentType is not null)
-        {
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        }
-
-        return await edge.SendAsync(HttpMethod.Post, path, content);
-    }
-
-    public static async Task<HttpReply> SendAsync(this EdgeServer edge, HttpMethod method, string path, HttpContent? content = null)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        var response = await edge.Http.SendAsync(request);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        return new HttpReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, bytes, response);
-    }
-
-    public static Task<HttpReply> GetAsync(this EdgeServer edge, string path) => edge.SendAsync(HttpMethod.Get, path);
-}
 
 /// <summary>What the real plugin requires of a reply (plugin-protocol.md, "How it reads the reply").</summary>
 internal static class PluginReply

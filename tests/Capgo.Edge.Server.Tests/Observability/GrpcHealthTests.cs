@@ -1,4 +1,5 @@
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Grpc.Core;
 using Grpc.Health.V1;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
@@ -8,7 +9,7 @@ namespace Capgo.Edge.Server.Tests.Observability;
 /// <summary>The standard gRPC health service (Grpc.Health.V1) on the gRPC endpoint.</summary>
 public sealed class GrpcHealthTests
 {
-    private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(EdgeServer edge, string service = "")
+    private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(TestEdge edge, string service = "")
     {
         var client = new Health.HealthClient(edge.Channel);
         var reply = await client.CheckAsync(new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow.AddSeconds(10));
@@ -19,15 +20,15 @@ public sealed class GrpcHealthTests
     public async Task Not_serving_until_a_projection_is_loaded_then_serving()
     {
         using var directory = new TempDirectory();
-        await using var edge = await EdgeServer.StartAsync(directory.Path);
+        await using var edge = await TestEdge.StartAsync(directory.Path);
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await CheckAsync(edge));
 
         directory.WriteAtomically(SampleAppId + ".json", Sample().ToJsonString());
-        await Wait.UntilAsync(
+        await Eventually.TrueAsync(
             async () => await CheckAsync(edge) == HealthCheckResponse.Types.ServingStatus.Serving,
-            TimeSpan.FromSeconds(10),
-            "gRPC health to report SERVING once the projection is loaded");
+            "gRPC health to report SERVING once the projection is loaded",
+            TimeSpan.FromSeconds(10));
 
         // The JSON readiness agrees.
         Assert.Equal(System.Net.HttpStatusCode.OK, (await edge.GetAsync("/healthz/ready")).Status);

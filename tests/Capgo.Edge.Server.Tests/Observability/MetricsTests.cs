@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
@@ -37,7 +38,7 @@ public sealed class MetricsTests
         (Body(NewPlugin, NewDevice(), UnknownAppId), "rejected", "on_premise_app"),
     ];
 
-    private static async Task<string> ScrapeAsync(EdgeServer edge)
+    private static async Task<string> ScrapeAsync(TestEdge edge)
     {
         var reply = await edge.GetAsync("/metrics");
         Assert.True(reply.Status == HttpStatusCode.OK, reply.ToString());
@@ -100,7 +101,7 @@ public sealed class MetricsTests
         List<PrometheusSample> samples = [];
         string text = "";
         Dictionary<(string, string, string), int> counted = [];
-        await Wait.UntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 text = await ScrapeAsync(edge);
@@ -110,8 +111,8 @@ public sealed class MetricsTests
                     .ToDictionary(s => (s.Label("transport"), s.Label("kind"), s.Label("code")), s => (int)s.Value);
                 return counted.Count == expected.Count && expected.All(e => counted.GetValueOrDefault(e.Key) == e.Value);
             },
-            TimeSpan.FromSeconds(10),
-            "capgo_edge_checks_total to show every check");
+            "capgo_edge_checks_total to show every check",
+            TimeSpan.FromSeconds(10));
 
         // Durations: one observation per check and transport, cumulative buckets ending at +Inf.
         foreach (var transport in new[] { "json", "grpc" })
@@ -151,32 +152,32 @@ public sealed class MetricsTests
     public async Task Gauges_are_exported_before_the_first_check_and_follow_the_projection()
     {
         using var directory = new TempDirectory();
-        await using var edge = await EdgeServer.StartAsync(directory.Path);
+        await using var edge = await TestEdge.StartAsync(directory.Path);
 
         List<PrometheusSample> samples = [];
-        await Wait.UntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 samples = PrometheusText.Parse(await ScrapeAsync(edge));
                 return samples.Any(s => s.Name == "capgo_edge_projection_ready");
             },
-            TimeSpan.FromSeconds(5),
-            "the gauges to be exported before any check");
+            "the gauges to be exported before any check",
+            TimeSpan.FromSeconds(5));
         Assert.Equal(0, Assert.Single(samples, s => s.Name == "capgo_edge_projection_ready").Value);
         Assert.Equal(0, Assert.Single(samples, s => s.Name == "capgo_edge_projection_apps").Value);
         Assert.DoesNotContain(samples, s => s.Name == "capgo_edge_checks_total");
 
         directory.WriteAtomically(SampleAppId + ".json", Sample().ToJsonString());
         directory.WriteAtomically(ChoiceAppId + ".json", ChoiceApp().ToJsonString());
-        await Wait.UntilAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 samples = PrometheusText.Parse(await ScrapeAsync(edge));
                 return samples.Any(s => s.Name == "capgo_edge_projection_ready" && s.Value == 1) &&
                        samples.Any(s => s.Name == "capgo_edge_projection_apps" && s.Value == 2);
             },
-            TimeSpan.FromSeconds(10),
-            "the gauges to show the loaded projection");
+            "the gauges to show the loaded projection",
+            TimeSpan.FromSeconds(10));
         var generations = samples.Where(s => s.Name == "capgo_edge_projection_generation").ToDictionary(s => s.Label("app"), s => (long)s.Value);
         Assert.Equal(new[] { ChoiceAppId, SampleAppId }, generations.Keys.Order(StringComparer.Ordinal));
         var reply = await edge.PostUpdatesAsync(Body(NewPlugin, NewDevice(), ChoiceAppId));

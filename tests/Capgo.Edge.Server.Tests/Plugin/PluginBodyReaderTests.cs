@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 
 namespace Capgo.Edge.Server.Tests.Plugin;
 
@@ -21,12 +22,8 @@ public sealed class PluginBodyReaderTests : IDisposable
         return Encoding.UTF8.GetBytes(prefix + new string('x', size - prefix.Length - suffix.Length) + suffix);
     }
 
-    private async Task<EdgeServer> StartAsync(int limit)
-    {
-        var edge = await EdgeServer.StartAsync(_directory.Path, $"--HttpApi:MaxRequestBodyBytes={limit}");
-        await Wait.UntilAsync(async () => (await edge.GetAsync("/healthz/ready")).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "never ready");
-        return edge;
-    }
+    private Task<TestEdge> StartAsync(int limit) =>
+        TestEdge.StartAsync(TestEdgeOptions.Standalone(_directory.Path, $"--HttpApi:MaxRequestBodyBytes={limit}") with { WaitReady = true });
 
     [Fact]
     public async Task A_smaller_configured_limit_is_enforced()

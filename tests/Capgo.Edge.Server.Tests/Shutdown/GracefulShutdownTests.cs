@@ -21,9 +21,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     public async Task Every_accepted_event_is_in_the_stream_after_stop()
     {
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        await using var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString);
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(redis.ConnectionString));
 
         // 40 batches of 50 events, 8 at a time, then stop at once: most are still queued.
         var devices = new List<string>();
@@ -78,9 +78,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     public async Task A_slow_request_in_flight_at_stop_completes_and_its_event_is_kept(string method, string path)
     {
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        await using var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString);
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(redis.ConnectionString));
 
         var device = NewDevice();
         var body = Encoding.UTF8.GetBytes((path == "/stats" ? Event(device, "set") : Event(device).Without("action").Without("old_version_name")).ToJsonString());

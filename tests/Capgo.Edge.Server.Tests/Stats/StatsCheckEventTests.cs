@@ -1,5 +1,4 @@
 using Capgo.Edge.Core;
-using Capgo.Edge.Server.Hosting;
 using Microsoft.Extensions.Options;
 using static Capgo.Edge.Server.Tests.Stats.StatsBodies;
 using Capgo.Edge.Tests.Support;
@@ -15,7 +14,7 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
         var device = NewDevice().ToUpperInvariant();
         var offer = Check(device, "1.3.1", "beta");
         var blocked = Check(device, "builtin", null, versionBuild: "0.9.0");
-        var app = fixture.Edge.Store.Find(StatsEdge.AppId);
+        var app = fixture.Edge.Store.Find(StatsSamples.AppId);
         var offerDecision = UpdateDecider.Decide(app, offer.Check);
         var blockedDecision = UpdateDecider.Decide(app, blocked.Check);
         Assert.Equal(Outcome.UpdateAvailable, offerDecision.Outcome);
@@ -29,14 +28,14 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
         Assert.False(fixture.Edge.Events.TryEnqueueCheck(unknown.Check, unknown.Raw, UpdateDecider.Decide(null, unknown.Check), TimeProvider.System.GetTimestamp()));
 
         List<Dictionary<string, string>> entries = [];
-        await StatsEventually.TrueAsync(async () => (entries = await fixture.EntriesOfAsync(device)).Count >= 2, "two check entries");
+        await Eventually.TrueAsync(async () => (entries = await fixture.EntriesOfAsync(device)).Count >= 2, "two check entries");
         Assert.Equal(2, entries.Count);
 
         var first = entries[0];
         Assert.Equal("check", first["kind"]);
         Assert.Equal("1", first["v"]);
         Assert.Equal(device.ToLowerInvariant(), first["device_id"]);
-        Assert.Equal(StatsEdge.AppId, first["app_id"]);
+        Assert.Equal(StatsSamples.AppId, first["app_id"]);
         Assert.Equal("android", first["platform"]);
         Assert.Equal("1.3.1", first["version_name"]);
         Assert.Equal("1.2.0", first["version_build"]);
@@ -64,13 +63,7 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
     [InlineData("--Events:MaxAttempts=0")]
     public async Task Invalid_options_stop_the_edge_at_start(string option)
     {
-        var app = EdgeHost.Build(
-        [
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{RedisServer.FreePort()}",
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{RedisServer.FreePort()}",
-            "--Logging:LogLevel:Default=None",
-            option,
-        ]);
+        var app = TestEdge.Build(option);
         try
         {
             await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
@@ -81,7 +74,7 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
         }
     }
 
-    private static (UpdateCheck Check, RawUpdateCheck Raw) Check(string device, string versionName, string? defaultChannel, string versionBuild = "1.2.0", string appId = StatsEdge.AppId)
+    private static (UpdateCheck Check, RawUpdateCheck Raw) Check(string device, string versionName, string? defaultChannel, string versionBuild = "1.2.0", string appId = StatsSamples.AppId)
     {
         var raw = new RawUpdateCheck
         {

@@ -10,15 +10,15 @@ public sealed class StatsFixture : IAsyncLifetime
     public const string StreamKey = "capgo:edge:events";
 
     public RedisServer Redis { get; private set; } = null!;
-    public StatsEdge Edge { get; private set; } = null!;
+    public TestEdge Edge { get; private set; } = null!;
     public ConnectionMultiplexer Mux { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(Redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(Redis.ConnectionString);
         Mux = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
-        Edge = await StatsEdge.StartRedisAsync(Redis.ConnectionString);
+        Edge = await TestEdge.StartAsync(StatsSamples.OnRedis(Redis.ConnectionString));
     }
 
     public async Task DisposeAsync()
@@ -44,7 +44,7 @@ public static class StatsBodies
 {
     public static string NewDevice() => Guid.NewGuid().ToString();
 
-    public static JsonObject Event(string deviceId, string action = "set", string appId = StatsEdge.AppId) => new()
+    public static JsonObject Event(string deviceId, string action = "set", string appId = StatsSamples.AppId) => new()
     {
         ["platform"] = "android",
         ["device_id"] = deviceId,

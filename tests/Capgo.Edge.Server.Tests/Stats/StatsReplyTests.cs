@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Plugin;
+using Capgo.Edge.Tests.Support;
 using static Capgo.Edge.Server.Tests.Stats.StatsBodies;
 
 namespace Capgo.Edge.Server.Tests.Stats;
@@ -10,7 +11,7 @@ public sealed class StatsReplyTests(StatsFixture fixture) : IClassFixture<StatsF
 {
     private const string Semver = "doesn't follow semver convention, please check https://capgo.app/semver_tester/ to learn more about semver usage in Capgo";
 
-    private StatsEdge Edge => fixture.Edge;
+    private TestEdge Edge => fixture.Edge;
 
     [Fact]
     public async Task Single_event_is_ok()
@@ -177,7 +178,7 @@ public sealed class StatsReplyTests(StatsFixture fixture) : IClassFixture<StatsF
     public async Task Unknown_or_inactive_app_is_429_on_premise()
     {
         const string expected = """{"error":"on_premise_app","message":"On-premise app detected"}""";
-        foreach (var appId in new[] { "com.unknown.app", StatsEdge.InactiveAppId })
+        foreach (var appId in new[] { "com.unknown.app", StatsSamples.InactiveAppId })
         {
             var (status, text, _) = await Edge.PostAsync(Event(NewDevice(), appId: appId));
             Assert.Equal(429, status);

@@ -10,7 +10,7 @@ namespace Capgo.Edge.Server.Tests.Stats;
 /// <summary>Accepted stats events reach the real Redis stream, in order, in the documented format (docs/events.md).</summary>
 public sealed class StatsStreamTests(StatsFixture fixture) : IClassFixture<StatsFixture>
 {
-    private StatsEdge Edge => fixture.Edge;
+    private TestEdge Edge => fixture.Edge;
 
     [Fact]
     public async Task Stats_events_arrive_in_the_stream_in_order_with_the_documented_fields()
@@ -58,7 +58,7 @@ public sealed class StatsStreamTests(StatsFixture fixture) : IClassFixture<Stats
             Assert.Equal("stats", e["kind"]);
             Assert.Equal("stats-edge", e["edge"]);
             Assert.InRange(long.Parse(e["ts"], System.Globalization.CultureInfo.InvariantCulture), now - 60_000, now + 1000);
-            Assert.Equal(StatsEdge.AppId, e["app_id"]);
+            Assert.Equal(StatsSamples.AppId, e["app_id"]);
             Assert.Equal(device.ToLowerInvariant(), e["device_id"]);
             Assert.Equal("android", e["platform"]);
             Assert.Equal("14", e["version_os"]);
@@ -136,7 +136,7 @@ public sealed class StatsStreamTests(StatsFixture fixture) : IClassFixture<Stats
     private async Task<List<Dictionary<string, string>>> WaitForEntriesAsync(string device, int count)
     {
         List<Dictionary<string, string>> entries = [];
-        await StatsEventually.TrueAsync(
+        await Eventually.TrueAsync(
             async () => (entries = await fixture.EntriesOfAsync(device)).Count >= count,
             $"{count} stream entries for the device");
         await Task.Delay(200);
@@ -153,19 +153,19 @@ public sealed class StatsDeliveryTests
     public async Task With_Redis_down_stats_still_answer_and_the_drops_are_counted()
     {
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
-        await using var edge = await StatsEdge.StartRedisAsync(
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(
             redis.ConnectionString,
             "--Events:QueueCapacity=5",
             "--Events:BatchSize=2",
             "--Events:MaxAttempts=2",
             "--Events:RetryDelay=00:00:00.050",
-            "--Events:WriteTimeout=00:00:00.500");
+            "--Events:WriteTimeout=00:00:00.500"));
         var events = edge.Events;
 
         var device = NewDevice();
         Assert.Equal(200, (await edge.PostAsync(Event(device, "ping"))).Status);
-        await StatsEventually.TrueAsync(() => events.Written >= 1, "the first event to be written");
+        await Eventually.TrueAsync(() => events.Written >= 1, "the first event to be written");
 
         await redis.KillAsync();
         var (enqueued, dropped, written) = (events.Enqueued, events.Dropped, events.Written);
@@ -181,7 +181,7 @@ public sealed class StatsDeliveryTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "stats calls were slowed down by Redis being down");
 
         // Every event is accounted for: none written, each one dropped (queue full or Redis error).
-        await StatsEventually.TrueAsync(
+        await Eventually.TrueAsync(
             () => events.Dropped - dropped == Posted && events.Queued == 0,
             $"all {Posted} events to be counted as dropped (dropped {events.Dropped - dropped}: full {events.DroppedBy(DropReason.QueueFull)}, redis {events.DroppedBy(DropReason.RedisError)}; enqueued {events.Enqueued - enqueued}, written {events.Written - written}, queued {events.Queued})",
             TimeSpan.FromSeconds(60));
@@ -193,7 +193,7 @@ public sealed class StatsDeliveryTests
         // Redis comes back (empty): new events flow again.
         await redis.StartProcessAsync();
         var after = events.Written;
-        await StatsEventually.TrueAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 await edge.PostAsync(Event(device, "set"));
@@ -209,8 +209,8 @@ public sealed class StatsDeliveryTests
         var dir = Directory.CreateTempSubdirectory("capgo-stats-");
         try
         {
-            File.Copy(StatsEdge.SamplePath(), Path.Combine(dir.FullName, "com.demo.app.json"));
-            await using var edge = await StatsEdge.StartStandaloneAsync(dir.FullName);
+            File.Copy(StatsSamples.SamplePath(), Path.Combine(dir.FullName, "com.demo.app.json"));
+            await using var edge = await TestEdge.StartAsync(StatsSamples.Standalone(dir.FullName));
             Assert.False(edge.Events.HasControlPlane);
             var (status, text, _) = await edge.PostAsync(Batch(Event(NewDevice()), Event(NewDevice())));
             Assert.Equal(200, status);
@@ -231,9 +231,9 @@ public sealed class StatsDeliveryTests
     public async Task Queued_events_are_flushed_on_shutdown()
     {
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString, "--Events:BatchSize=1");
+        var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(redis.ConnectionString, "--Events:BatchSize=1"));
         var device = NewDevice();
         try
         {
@@ -250,7 +250,7 @@ public sealed class StatsDeliveryTests
             Assert.Equal(Batches * 25, await mux.GetDatabase().StreamLengthAsync(StatsFixture.StreamKey));
 
             // After the flush the queue is closed: late events are counted, not lost silently.
-            Assert.False(edge.Events.TryEnqueue(new DeviceEvent { AppId = StatsEdge.AppId, DeviceId = device }));
+            Assert.False(edge.Events.TryEnqueue(new DeviceEvent { AppId = StatsSamples.AppId, DeviceId = device }));
             Assert.Equal(1, edge.Events.DroppedBy(DropReason.Shutdown));
         }
         finally
@@ -263,16 +263,16 @@ public sealed class StatsDeliveryTests
     public async Task The_stream_is_capped_at_an_approximate_max_length()
     {
         await using var redis = await RedisServer.StartAsync();
-        await StatsEdge.PublishSamplesAsync(redis.ConnectionString);
+        await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        await using var edge = await StatsEdge.StartRedisAsync(redis.ConnectionString, "--Events:MaxStreamLength=1000");
+        await using var edge = await TestEdge.StartAsync(StatsSamples.OnRedis(redis.ConnectionString, "--Events:MaxStreamLength=1000"));
         var device = NewDevice();
         for (var i = 0; i < 30; i++)
         {
             await edge.PostAsync(Batch([.. Enumerable.Range(0, 100).Select(_ => Event(device, "ping"))]));
         }
 
-        await StatsEventually.TrueAsync(() => edge.Events.Written == 3000, "3000 events to be written");
+        await Eventually.TrueAsync(() => edge.Events.Written == 3000, "3000 events to be written");
         var length = await mux.GetDatabase().StreamLengthAsync(StatsFixture.StreamKey);
         Assert.InRange(length, 1000, 1200);
     }

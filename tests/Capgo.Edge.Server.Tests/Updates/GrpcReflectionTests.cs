@@ -1,4 +1,5 @@
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using Google.Protobuf.Reflection;
 using Grpc.Reflection.V1Alpha;
 
@@ -11,7 +12,7 @@ public sealed class GrpcReflectionTests
     public async Task Reflection_lists_the_update_service_and_serves_its_proto()
     {
         using var directory = new TempDirectory();
-        await using var edge = await EdgeServer.StartAsync(directory.Path);
+        await using var edge = await TestEdge.StartAsync(directory.Path);
         var client = new ServerReflection.ServerReflectionClient(edge.Channel);
 
         using var call = client.ServerReflectionInfo(deadline: DateTime.UtcNow.AddSeconds(10));

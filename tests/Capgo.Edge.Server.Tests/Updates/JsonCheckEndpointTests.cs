@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Admin;
 using Capgo.Edge.Server.Tests.Infrastructure;
+using Capgo.Edge.Tests.Support;
 using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
 
 namespace Capgo.Edge.Server.Tests.Updates;
@@ -99,8 +100,8 @@ public sealed class JsonCheckEndpointTests
     {
         using var endpointDirectory = new TempDirectory();
         using var referenceDirectory = new TempDirectory();
-        await using var edge = await EdgeServer.StartAsync(endpointDirectory.Path);
-        await using var reference = await EdgeServer.StartAsync(TranscodingReference.Build, referenceDirectory.Path);
+        await using var edge = await TestEdge.StartAsync(endpointDirectory.Path);
+        await using var reference = await TestEdge.StartAsync(new TestEdgeOptions { ProjectionDirectory = referenceDirectory.Path, Build = TranscodingReference.Build });
 
         // Before the first projection: 503 not_ready in the contract's shape.
         var notReady = await edge.PostUpdatesAsync(TestProjection.AndroidRequest());
@@ -118,14 +119,14 @@ public sealed class JsonCheckEndpointTests
 
         foreach (var server in new[] { edge, reference })
         {
-            await Wait.UntilAsync(
+            await Eventually.TrueAsync(
                 async () =>
                 {
                     var ready = await server.GetAsync("/healthz/ready");
                     return ready.Status == System.Net.HttpStatusCode.OK && (int)ready.Json()["apps"]! == apps.Length;
                 },
-                TimeSpan.FromSeconds(10),
-                $"the edge never loaded its {apps.Length} apps (a document the parser refuses?)");
+                $"the edge never loaded its {apps.Length} apps (a document the parser refuses?)",
+                TimeSpan.FromSeconds(10));
         }
 
         var codes = new HashSet<string>(StringComparer.Ordinal);
