@@ -12,7 +12,13 @@ public sealed class EdgePresenceTests(RedisFixture redis)
     public async Task An_acknowledgement_lost_while_Redis_was_away_is_written_again_after_reconnecting()
     {
         await using var proxy = new TcpProxy(redis.Server.Port);
-        await using var edge = await InProcessEdge.StartAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000", "away", prefix: _layout.Prefix);
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions
+        {
+            Redis = $"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=1000",
+            Name = "away",
+            Prefix = _layout.Prefix,
+            WaitReady = true,
+        });
         var gen = await redis.Publisher(_layout).PublishAsync(Documents.Sample());
         var db = redis.Mux.GetDatabase();
         await Eventually.TrueAsync(
