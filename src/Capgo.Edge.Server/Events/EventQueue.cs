@@ -22,7 +22,7 @@ internal enum DropReason
 }
 
 /// <summary>
-/// The bounded in-memory queue between request handlers and <see cref="RedisStreamWriter"/>.
+/// The bounded in-memory queue between request handlers and <see cref="EventForwarder"/>.
 /// Enqueueing never blocks and never waits on Redis: an event that cannot be queued is counted as
 /// dropped (metric <c>capgo_edge_events_dropped</c>) and the request goes on.
 /// </summary>

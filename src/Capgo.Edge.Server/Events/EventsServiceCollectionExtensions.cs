@@ -7,7 +7,7 @@ internal static class EventsServiceCollectionExtensions
 {
     /// <summary>
     /// The device-event path to the control plane: <see cref="EventQueue"/> (what handlers call) and
-    /// <see cref="RedisStreamWriter"/> (which drains it into <c>{Sync:Prefix}events</c> through the Redis
+    /// <see cref="EventForwarder"/> (which drains it into <c>{Sync:Prefix}events</c> through the Redis
     /// layer's <see cref="EventStreamWriter"/> when <c>ConnectionStrings:Redis</c> is set).
     /// </summary>
     public static IServiceCollection AddEdgeEvents(this IServiceCollection services, IConfiguration configuration)
@@ -23,7 +23,7 @@ internal static class EventsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<EventQueue>();
-        services.AddHostedService<RedisStreamWriter>();
+        services.AddHostedService<EventForwarder>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ namespace Capgo.Edge.Server.Events;
 /// <see cref="DeviceEvent"/> are the server's, and it maps each event to its stream entry. Nothing here
 /// is on a request's path: requests only enqueue.
 /// </summary>
-internal sealed partial class RedisStreamWriter : BackgroundService, IEventTally
+internal sealed partial class EventForwarder : BackgroundService, IEventTally
 {
     /// <summary>The entry format version (field <c>v</c>).</summary>
     public const string FormatVersion = "1";
@@ -22,9 +22,9 @@ internal sealed partial class RedisStreamWriter : BackgroundService, IEventTally
     private readonly EventStreamWriter _stream;
     private readonly EventOptions _options;
     private readonly EventStreamLimits _limits;
-    private readonly ILogger<RedisStreamWriter> _logger;
+    private readonly ILogger<EventForwarder> _logger;
 
-    public RedisStreamWriter(EventQueue queue, EventSink sink, EventStreamWriter stream, IOptions<EventOptions> options, ILogger<RedisStreamWriter> logger)
+    public EventForwarder(EventQueue queue, EventSink sink, EventStreamWriter stream, IOptions<EventOptions> options, ILogger<EventForwarder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _queue = queue;
