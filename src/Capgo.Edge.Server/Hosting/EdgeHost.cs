@@ -15,6 +15,23 @@ internal static class EdgeHost
     /// <param name="customize">Lets benchmarks swap the server or logging; the features stay the same.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
+        var builder = CreateBuilder(args);
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseEdgeForwardedClientAddress();
+        app.MapEdgeUpdates();
+        app.MapEdgeStats();
+        app.MapEdgeChannelSelf();
+        app.MapEdgeAdmin();
+        app.MapEdgeHealth();
+        app.MapEdgeObservability();
+        return app;
+    }
+
+    /// <summary>Kestrel's endpoints and every feature's services, before anything is mapped.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
         // Settings files sit beside the binary, wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddEdgeKestrel();
@@ -27,17 +44,6 @@ internal static class EdgeHost
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
         builder.Services.AddEdgeAbuseGuards(builder.Configuration);
-
-        customize?.Invoke(builder);
-
-        var app = builder.Build();
-        app.UseEdgeForwardedClientAddress();
-        app.MapEdgeUpdates();
-        app.MapEdgeStats();
-        app.MapEdgeChannelSelf();
-        app.MapEdgeAdmin();
-        app.MapEdgeHealth();
-        app.MapEdgeObservability();
-        return app;
+        return builder;
     }
 }

@@ -1,9 +1,4 @@
-using Capgo.Edge.Server.Abuse;
-using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Hosting;
-using Capgo.Edge.Server.Observability;
-using Capgo.Edge.Server.Plugin;
-using Capgo.Edge.Server.Projection;
 using Capgo.Edge.Server.Updates;
 using Microsoft.AspNetCore.Builder;
 
@@ -18,17 +13,7 @@ internal static class TranscodingReference
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddEdgeKestrel();
-        builder.Services.AddEdgeProjection(builder.Configuration);
-        builder.Services.AddEdgePluginApi(builder.Configuration);
-        builder.Services.AddEdgeUpdates();
-        builder.Services.AddEdgeEvents(builder.Configuration);
-        builder.Services.AddEdgeObservability();
-        builder.Services.AddEdgeHealth();
-        builder.Services.AddEdgeAbuseGuards(builder.Configuration);
-
-        var app = builder.Build();
+        var app = EdgeHost.CreateBuilder(args).Build();
         app.MapGrpcService<UpdateServiceImpl>();
         app.MapEdgeHealth();
         return app;
