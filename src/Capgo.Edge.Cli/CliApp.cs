@@ -17,25 +17,6 @@ internal static class CliApp
     public const int Lagging = 3;
     public const int Unreachable = 4;
 
-    private const string Help = """
-        capgo-edge — publish Capgo Edge projections into Redis
-
-          capgo-edge publish FILE... [--wait] [--timeout 10s]
-          capgo-edge override set --app A --device D --channel C [--wait]
-          capgo-edge override remove --app A --device D [--wait]
-          capgo-edge inspect --app A
-          capgo-edge delete --app A
-          capgo-edge edges
-
-        Common options:
-          --redis CONN     StackExchange.Redis connection string (default: $CAPGO_EDGE_REDIS)
-          --prefix P       key prefix (default: capgo:edge:)
-          --wait           return once every live edge serves the change, else fail naming the laggards
-          --timeout T      how long --wait waits (seconds, or 500ms/10s; default 10s)
-
-        Exit codes: 0 done, 1 usage, 2 refused (nothing written), 3 edges lagging, 4 Redis unreachable.
-        """;
-
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         Options options;
@@ -45,13 +26,13 @@ internal static class CliApp
         }
         catch (FormatException ex)
         {
-            await error.WriteLineAsync($"capgo-edge: {ex.Message}\n\n{Help}").ConfigureAwait(false);
+            await error.WriteLineAsync($"capgo-edge: {ex.Message}\n\n{CliArguments.Help}").ConfigureAwait(false);
             return Usage;
         }
 
         if (options.Command is null or "help" || options.Flags.Contains("help"))
         {
-            await output.WriteLineAsync(Help).ConfigureAwait(false);
+            await output.WriteLineAsync(CliArguments.Help).ConfigureAwait(false);
             return options.Command is null ? Usage : Ok;
         }
 

@@ -5,6 +5,25 @@ namespace Capgo.Edge.Cli;
 /// <summary>The command line as <c>capgo-edge</c> reads it: command, positional arguments, options, durations.</summary>
 internal static class CliArguments
 {
+    public const string Help = """
+        capgo-edge — publish Capgo Edge projections into Redis
+
+          capgo-edge publish FILE... [--wait] [--timeout 10s]
+          capgo-edge override set --app A --device D --channel C [--wait]
+          capgo-edge override remove --app A --device D [--wait]
+          capgo-edge inspect --app A
+          capgo-edge delete --app A
+          capgo-edge edges
+
+        Common options:
+          --redis CONN     StackExchange.Redis connection string (default: $CAPGO_EDGE_REDIS)
+          --prefix P       key prefix (default: capgo:edge:)
+          --wait           return once every live edge serves the change, else fail naming the laggards
+          --timeout T      how long --wait waits (seconds, or 500ms/10s; default 10s)
+
+        Exit codes: 0 done, 1 usage, 2 refused (nothing written), 3 edges lagging, 4 Redis unreachable.
+        """;
+
     internal static TimeSpan ParseDuration(string text)
     {
         if (text.EndsWith("ms", StringComparison.Ordinal) && double.TryParse(text[..^2], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms))
