@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Core;
 using Capgo.Edge.Redis;
@@ -48,7 +49,12 @@ public sealed class ProjectionPublisher
     /// <remarks>
     /// A document with <c>device_overrides</c> replaces the app's overrides; one without keeps them.
     /// </remarks>
-    public async Task<long> PublishAsync(ReadOnlyMemory<byte> document)
+    /// <param name="document">The app document (projection.md).</param>
+    /// <param name="ifGeneration">
+    /// Publish only if the app is still at this generation (0: not published yet); otherwise
+    /// <see cref="StaleGenerationException"/> and nothing is written. Null publishes whatever is there.
+    /// </param>
+    public async Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null)
     {
         AppSnapshot snapshot;
         try
@@ -73,6 +79,7 @@ public sealed class ProjectionPublisher
 
         var args = new List<RedisValue>
         {
+            ifGeneration is { } expected ? expected.ToString(CultureInfo.InvariantCulture) : "",
             snapshot.AppId,
             stored,
             _layout.Changes.ToString(),
@@ -83,14 +90,21 @@ public sealed class ProjectionPublisher
             args.Add(channel.Name);
         }
 
-        var result = await _db.ScriptEvaluateAsync(
-            Scripts.Publish,
-            [
-                _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
-                _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
-            ],
-            [.. args]).ConfigureAwait(false);
-        return Generations.Parse(result);
+        try
+        {
+            var result = await _db.ScriptEvaluateAsync(
+                Scripts.Publish,
+                [
+                    _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
+                    _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
+                ],
+                [.. args]).ConfigureAwait(false);
+            return Generations.Parse(result);
+        }
+        catch (RedisServerException ex) when (Scripts.IsStale(ex))
+        {
+            throw new StaleGenerationException(Scripts.Refusal(ex), ex);
+        }
     }
 
     private async Task StageOverridesAsync(string staging, DeviceOverrides overrides)

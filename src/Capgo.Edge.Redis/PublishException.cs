@@ -1,7 +1,7 @@
 namespace Capgo.Edge.Redis;
 
 /// <summary>A change the control plane refused; nothing was written.</summary>
-public sealed class PublishException : Exception
+public class PublishException : Exception
 {
     public PublishException(string message)
         : base(message)

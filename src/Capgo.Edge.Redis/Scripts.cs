@@ -26,10 +26,19 @@ internal static class Scripts
 
     /// <summary>
     /// KEYS: generation, apps, app, channels, overrides, tombstones, staging overrides.
-    /// ARGV: app id, document, changes channel, replace overrides (1/0), channel names...
+    /// ARGV: expected generation ('' = any, '0' = not published), app id, document, changes channel,
+    /// replace overrides (1/0), channel names... The expected generation makes a read-modify-write of
+    /// the document a compare-and-set: a change made in between refuses it (STALE) and writes nothing.
     /// </summary>
     public const string Publish = NextGeneration + """
 
+        local expected = table.remove(ARGV, 1)
+        if expected ~= '' then
+          local current = redis.call('HGET', KEYS[3], 'gen') or '0'
+          if current ~= expected then
+            return redis.error_reply('STALE app ' .. ARGV[1] .. ' is at generation ' .. current .. ', not ' .. expected)
+          end
+        end
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[3], 'doc', ARGV[2], 'gen', gen)
         redis.call('DEL', KEYS[4])
@@ -89,6 +98,9 @@ internal static class Scripts
         redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
         return gen
         """;
+
+    /// <summary>True when a script refused because the app moved past the expected generation.</summary>
+    public static bool IsStale(RedisServerException ex) => ex.Message.StartsWith("STALE ", StringComparison.Ordinal);
 
     /// <summary>What a script refused, for the operator: scripts answer "CODE explanation".</summary>
     public static string Refusal(RedisServerException ex)

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Capgo.Edge.Redis;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.ControlPlane;
+
+/// <summary>The outcome of one change: the generation it started from and the one it produced.</summary>
+/// <param name="Before">The app's generation the change was applied to.</param>
+/// <param name="After">The new generation; equal to <paramref name="Before"/> when the change changed nothing.</param>
+/// <param name="Document">The document as published (or as it stayed).</param>
+/// <param name="Attempts">How many times the change was applied before it landed (concurrent changes retry it).</param>
+public sealed record AppChange(long Before, long After, JsonObject Document, int Attempts)
+{
+    public bool Changed => After != Before;
+}
+
+/// <summary>
+/// Changes one stored app document in place, safely when several pipelines change the same app at
+/// once: each attempt reads the document and its generation, applies the edit, validates the result
+/// as <see cref="ProjectionPublisher.PublishAsync"/> does, and publishes it only if the app is still at
+/// the generation it read (one Redis script). A concurrent change makes the attempt start over on the
+/// newer document, so both land and neither is overwritten; with <c>ifGeneration</c> it is refused.
+/// </summary>
+public sealed class AppChanges
+{
+    private const int MaxAttempts = 50;
+
+    private readonly IDatabase _db;
+    private readonly RedisLayout _layout;
+    private readonly ProjectionPublisher _publisher;
+
+    public AppChanges(IConnectionMultiplexer redis, RedisLayout layout, ProjectionPublisher publisher)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _db = redis.GetDatabase();
+        _layout = layout;
+        _publisher = publisher;
+    }
+
+    /// <summary>The app's stored document and its generation; null when it is not published.</summary>
+    public async Task<(JsonObject Document, long Generation)?> ReadAsync(string appId)
+    {
+        var fields = await _db.HashGetAsync(_layout.App(appId), ["doc", "gen"]).ConfigureAwait(false);
+        return fields[0].IsNull ? null : (JsonNode.Parse((string)fields[0]!)!.AsObject(), Generations.Parse(fields[1]));
+    }
+
+    /// <param name="appId">A published app.</param>
+    /// <param name="edit">
+    /// Changes the document in place; it may run more than once (on a fresher document each time) and
+    /// refuses with <see cref="PublishException"/>.
+    /// </param>
+    /// <param name="ifGeneration">Refuse (<see cref="StaleGenerationException"/>) unless the app is at this generation.</param>
+    /// <param name="cancellationToken">Stops retrying.</param>
+    public async Task<AppChange> ApplyAsync(string appId, Action<JsonObject> edit, long? ifGeneration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (document, generation) = await ReadAsync(appId).ConfigureAwait(false)
+                ?? throw new PublishException($"app {appId} is not published");
+            if (ifGeneration is { } expected && expected != generation)
+            {
+                throw new StaleGenerationException($"app {appId} is at generation {generation}, not {expected}");
+            }
+
+            var before = document.DeepClone();
+            edit(document);
+            if (JsonNode.DeepEquals(before, document))
+            {
+                return new AppChange(generation, generation, document, attempt);
+            }
+
+            try
+            {
+                var published = await _publisher.PublishAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()), generation).ConfigureAwait(false);
+                return new AppChange(generation, published, document, attempt);
+            }
+            catch (StaleGenerationException) when (ifGeneration is null && attempt < MaxAttempts)
+            {
+                // Another change landed between the read and the write: apply this one to the newer document.
+                await Task.Delay(Random.Shared.Next(1, 5 * Math.Min(attempt, 10)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}
