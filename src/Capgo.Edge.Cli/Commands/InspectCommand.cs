@@ -5,19 +5,13 @@ namespace Capgo.Edge.Cli.Commands;
 /// <summary><c>inspect --app A</c>: the app as stored, and which live edges serve its current generations.</summary>
 internal static class InspectCommand
 {
-    public static Command Create(CliContext context)
-    {
-        var app = CliOptions.App();
-        var command = new Command("inspect", "summarize a published app and what each live edge serves of it") { app };
-        CliOptions.Require(command, "inspect", app);
-        command.SetAction((parsed, _) => context.WithPublisherAsync(parsed, async publisher =>
+    public static Command Create(CliContext context) =>
+        AppCommand.Create(context, "inspect", "summarize a published app and what each live edge serves of it", async (publisher, appId) =>
         {
-            var appId = parsed.GetRequiredValue(app);
             var info = await publisher.InspectAsync(appId).ConfigureAwait(false);
             if (info is null)
             {
-                await context.FailAsync($"app {appId} is not published").ConfigureAwait(false);
-                return ExitCodes.Refused;
+                return await AppCommand.NotPublishedAsync(context, appId).ConfigureAwait(false);
             }
 
             await context.Output.WriteLineAsync($"""
@@ -36,7 +30,5 @@ internal static class InspectCommand
             }
 
             return ExitCodes.Ok;
-        }));
-        return command;
-    }
+        });
 }

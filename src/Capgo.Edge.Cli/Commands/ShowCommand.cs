@@ -9,24 +9,16 @@ namespace Capgo.Edge.Cli.Commands;
 /// </summary>
 internal static class ShowCommand
 {
-    public static Command Create(CliContext context)
-    {
-        var app = CliOptions.App();
-        var command = new Command("show", "print a published app's current document as publishable JSON") { app };
-        CliOptions.Require(command, "show", app);
-        command.SetAction((parsed, _) => context.WithPublisherAsync(parsed, async publisher =>
+    public static Command Create(CliContext context) =>
+        AppCommand.Create(context, "show", "print a published app's current document as publishable JSON", async (publisher, appId) =>
         {
-            var appId = parsed.GetRequiredValue(app);
             var document = await publisher.GetDocumentAsync(appId).ConfigureAwait(false);
             if (document is null)
             {
-                await context.FailAsync($"app {appId} is not published").ConfigureAwait(false);
-                return ExitCodes.Refused;
+                return await AppCommand.NotPublishedAsync(context, appId).ConfigureAwait(false);
             }
 
             await context.Output.WriteLineAsync(Encoding.UTF8.GetString(document)).ConfigureAwait(false);
             return ExitCodes.Ok;
-        }));
-        return command;
-    }
+        });
 }
