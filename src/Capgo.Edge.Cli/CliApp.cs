@@ -62,7 +62,7 @@ internal static class CliApp
         root.Subcommands.Add(DeleteCommand.Create(context));
         root.Subcommands.Add(EdgesCommand.Create(context));
 
-        // `capgo-edge help` predates --help; it stays, out of the command list.
+        // `capgo-edge help` belongs to the stable interface; --help is the one the command list shows.
         var help = new Command("help", "show this help") { Hidden = true };
         help.SetAction(parsed => root.Parse(["--help"]).Invoke(parsed.InvocationConfiguration));
         root.Subcommands.Add(help);
@@ -71,7 +71,7 @@ internal static class CliApp
 
     /// <summary>
     /// A parse error (unknown option, missing value, bad duration, missing option): one line each
-    /// and a pointer to the command's help; no command at all prints the full help, as before.
+    /// and a pointer to the command's help; no command at all prints the full help.
     /// </summary>
     private static async Task<int> ReportUsageAsync(CliContext context, RootCommand root, ParseResult parsed, InvocationConfiguration invocation)
     {
