@@ -45,7 +45,13 @@ var files = new Argument<string[]>("replies") { Description = "framed gRPC repli
 var decode = new Command("decode", "print each reply as contract JSON (null for an empty, trailers-only reply), one JSON array") { method, files };
 decode.SetAction(parsed => Run(() => Console.WriteLine(BodyFiles.DecodeReplies(parsed.GetRequiredValue(method), parsed.GetRequiredValue(files)))));
 
-var root = new RootCommand("Request bodies for the load harness (h2load gRPC frames, wrk JSON lines), encoded by the contract's generated messages") { checks, echo, decode };
+var root = new RootCommand("Request bodies for the load harness (h2load gRPC frames, wrk JSON lines), encoded by the contract's generated messages")
+{
+    checks, echo, decode,
+};
+
+// Help names the tool as the harness and its messages do, not after the assembly.
+root.HelpName = "load-bodies";
 return root.Parse(args).Invoke();
 
 // Bad input (a spec that is not UpdateRequests, a missing file, a reply that is not a frame): one line, exit 2.

@@ -1,6 +1,8 @@
-using Capgo.Edge.ControlPlane;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using Capgo.Edge.Cli.Commands;
 using Capgo.Edge.Redis;
-using Capgo.Edge.Core;
 using StackExchange.Redis;
 
 namespace Capgo.Edge.Cli;
@@ -11,222 +13,86 @@ namespace Capgo.Edge.Cli;
 /// </summary>
 internal static class CliApp
 {
-    public const int Ok = 0;
-    public const int Usage = 1;
-    public const int Refused = 2;
-    public const int Lagging = 3;
-    public const int Unreachable = 4;
+    private const string Name = "capgo-edge";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        Options options;
-        try
+        var context = new CliContext(output, error);
+        var root = CreateRoot(context);
+        var parsed = root.Parse(args);
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        if (parsed.Action is ParseErrorAction)
         {
-            options = Options.Parse(args);
-        }
-        catch (FormatException ex)
-        {
-            await error.WriteLineAsync($"capgo-edge: {ex.Message}\n\n{CliArguments.Help}").ConfigureAwait(false);
-            return Usage;
-        }
-
-        if (options.Command is null or "help" || options.Flags.Contains("help"))
-        {
-            await output.WriteLineAsync(CliArguments.Help).ConfigureAwait(false);
-            return options.Command is null ? Usage : Ok;
-        }
-
-        var connection = options.Get("redis") ?? Environment.GetEnvironmentVariable("CAPGO_EDGE_REDIS");
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            await error.WriteLineAsync("capgo-edge: no Redis connection: pass --redis or set CAPGO_EDGE_REDIS").ConfigureAwait(false);
-            return Usage;
+            return await ReportUsageAsync(context, root, parsed, invocation).ConfigureAwait(false);
         }
 
         try
         {
-            // Validate documents before connecting: a bad file must not need Redis to be reported.
-            var documents = options.Command == "publish" ? await ReadDocumentsAsync(options, error).ConfigureAwait(false) : null;
-            if (options.Command == "publish" && documents is null)
-            {
-                return Refused;
-            }
-
-            var config = ConfigurationOptions.Parse(connection);
-            config.AbortOnConnectFail = true;
-            config.ConnectTimeout = 5000;
-            using var redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-            var publisher = new ProjectionPublisher(redis, new RedisLayout(options.Get("prefix") ?? RedisLayout.DefaultPrefix));
-            return options.Command switch
-            {
-                "publish" => await PublishAsync(publisher, documents!, options, output, error).ConfigureAwait(false),
-                "override" => await OverrideAsync(publisher, options, output, error).ConfigureAwait(false),
-                "inspect" => await InspectAsync(publisher, options, output, error).ConfigureAwait(false),
-                "delete" => await DeleteAsync(publisher, options, output).ConfigureAwait(false),
-                "edges" => await EdgesAsync(publisher, output).ConfigureAwait(false),
-                _ => throw new FormatException($"unknown command '{options.Command}'"),
-            };
+            return await parsed.InvokeAsync(invocation).ConfigureAwait(false);
         }
         catch (FormatException ex)
         {
-            await error.WriteLineAsync($"capgo-edge: {ex.Message}").ConfigureAwait(false);
-            return Usage;
+            await context.FailAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
         }
         catch (PublishException ex)
         {
-            await error.WriteLineAsync($"capgo-edge: refused: {ex.Message}").ConfigureAwait(false);
-            return Refused;
+            await context.FailAsync($"refused: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Refused;
         }
         catch (RedisConnectionException ex)
         {
-            await error.WriteLineAsync($"capgo-edge: Redis unreachable: {ex.Message}").ConfigureAwait(false);
-            return Unreachable;
+            await context.FailAsync($"Redis unreachable: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Unreachable;
         }
     }
 
-    private static async Task<List<(string File, byte[] Bytes)>?> ReadDocumentsAsync(Options options, TextWriter error)
+    private static RootCommand CreateRoot(CliContext context)
     {
-        if (options.Positional.Count == 0)
+        var root = new RootCommand($"{Name} — publish Capgo Edge projections into Redis\n\n{ExitCodes.Summary}")
         {
-            throw new FormatException("publish needs at least one FILE");
-        }
+            HelpName = Name,
+        };
+        root.Options.Add(context.Options.Redis);
+        root.Options.Add(context.Options.Prefix);
+        root.Subcommands.Add(PublishCommand.Create(context));
+        root.Subcommands.Add(OverrideCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(DeleteCommand.Create(context));
+        root.Subcommands.Add(EdgesCommand.Create(context));
 
-        var documents = new List<(string, byte[])>();
-        var failed = false;
-        foreach (var file in options.Positional)
-        {
-            try
-            {
-                var bytes = await File.ReadAllBytesAsync(file).ConfigureAwait(false);
-                AppDocument.Parse(bytes, 0);
-                documents.Add((file, bytes));
-            }
-            catch (ProjectionException ex)
-            {
-                failed = true;
-                await error.WriteLineAsync($"capgo-edge: {file}: {ex.Field}: {ex.Problem}").ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                failed = true;
-                await error.WriteLineAsync($"capgo-edge: {file}: {ex.Message}").ConfigureAwait(false);
-            }
-        }
-
-        if (failed)
-        {
-            await error.WriteLineAsync("capgo-edge: nothing was published").ConfigureAwait(false);
-            return null;
-        }
-
-        return documents;
+        // `capgo-edge help` belongs to the stable interface; --help is the one the command list shows.
+        var help = new Command("help", "show this help") { Hidden = true };
+        help.SetAction(parsed => root.Parse(["--help"]).Invoke(parsed.InvocationConfiguration));
+        root.Subcommands.Add(help);
+        return root;
     }
 
-    private static async Task<int> PublishAsync(ProjectionPublisher publisher, List<(string File, byte[] Bytes)> documents, Options options, TextWriter output, TextWriter error)
+    /// <summary>
+    /// A parse error (unknown option, missing value, bad duration, missing option): one line each
+    /// and a pointer to the command's help; no command at all prints the full help.
+    /// </summary>
+    private static async Task<int> ReportUsageAsync(CliContext context, RootCommand root, ParseResult parsed, InvocationConfiguration invocation)
     {
-        var result = Ok;
-        foreach (var (file, bytes) in documents)
+        if (parsed.UnmatchedTokens.Count == 0 && parsed.Errors.All(e => e.SymbolResult is CommandResult { Command: var c } && c == root))
         {
-            var generation = await publisher.PublishAsync(bytes).ConfigureAwait(false);
-            var appId = AppDocument.Parse(bytes, 0).AppId;
-            await output.WriteLineAsync($"published {appId} from {file} at generation {generation}").ConfigureAwait(false);
-            result = Math.Max(result, await WaitAsync(publisher, appId, generation, overrides: false, options, output, error).ConfigureAwait(false));
+            await root.Parse(["--help"]).InvokeAsync(invocation).ConfigureAwait(false);
+            return ExitCodes.Usage;
         }
 
-        return result;
-    }
-
-    private static async Task<int> OverrideAsync(ProjectionPublisher publisher, Options options, TextWriter output, TextWriter error)
-    {
-        var action = options.Positional.Count > 0 ? options.Positional[0] : throw new FormatException("override needs 'set' or 'remove'");
-        var app = options.Require("app");
-        var device = options.Require("device");
-        long generation;
-        switch (action)
+        foreach (var problem in parsed.Errors)
         {
-            case "set":
-                var channel = options.Require("channel");
-                generation = await publisher.SetOverrideAsync(app, device, channel).ConfigureAwait(false);
-                await output.WriteLineAsync($"pinned {device} of {app} to {channel} (overrides generation {generation})").ConfigureAwait(false);
-                break;
-            case "remove":
-                generation = await publisher.RemoveOverrideAsync(app, device).ConfigureAwait(false);
-                await output.WriteLineAsync($"removed the pin of {device} in {app} (overrides generation {generation})").ConfigureAwait(false);
-                break;
-            default:
-                throw new FormatException($"unknown override action '{action}' (set or remove)");
+            await context.FailAsync(problem.Message).ConfigureAwait(false);
         }
 
-        return await WaitAsync(publisher, app, generation, overrides: true, options, output, error).ConfigureAwait(false);
-    }
-
-    private static async Task<int> WaitAsync(ProjectionPublisher publisher, string appId, long generation, bool overrides, Options options, TextWriter output, TextWriter error)
-    {
-        if (!options.Flags.Contains("wait"))
+        var path = new List<string>();
+        for (var result = parsed.CommandResult; result.Command != root; result = (CommandResult)result.Parent!)
         {
-            return Ok;
+            path.Insert(0, result.Command.Name);
         }
 
-        var timeout = options.Get("timeout") is { } t ? CliArguments.ParseDuration(t) : TimeSpan.FromSeconds(10);
-        var started = TimeProvider.System.GetTimestamp();
-        var result = await publisher.WaitForEdgesAsync(appId, generation, overrides, timeout).ConfigureAwait(false);
-        var elapsed = TimeProvider.System.GetElapsedTime(started);
-        if (result.AllServing)
-        {
-            await output.WriteLineAsync($"served by all {result.Serving.Count} live edges after {elapsed.TotalMilliseconds:F0} ms").ConfigureAwait(false);
-            return Ok;
-        }
-
-        await error.WriteLineAsync(
-            $"capgo-edge: after {timeout.TotalSeconds:F1} s, {result.Lagging.Count} of {result.Serving.Count + result.Lagging.Count} live edges do not serve generation {generation} of {appId}: {string.Join(", ", result.Lagging)}").ConfigureAwait(false);
-        return Lagging;
-    }
-
-    private static async Task<int> InspectAsync(ProjectionPublisher publisher, Options options, TextWriter output, TextWriter error)
-    {
-        var app = options.Require("app");
-        var info = await publisher.InspectAsync(app).ConfigureAwait(false);
-        if (info is null)
-        {
-            await error.WriteLineAsync($"capgo-edge: app {app} is not published").ConfigureAwait(false);
-            return Refused;
-        }
-
-        await output.WriteLineAsync($"""
-            app:        {info.AppId}
-            status:     {info.Status}
-            generation: {info.Generation}
-            overrides:  {info.Overrides} (generation {info.OverridesGeneration})
-            bundles:    {info.Bundles}
-            channels:   {string.Join(", ", info.Channels)}
-            edges:      {info.Edges.Count} live
-            """).ConfigureAwait(false);
-        foreach (var edge in info.Edges)
-        {
-            var state = edge.Generation >= info.Generation && edge.OverridesGeneration >= info.OverridesGeneration ? "current" : "behind";
-            await output.WriteLineAsync($"  {edge.Edge}: generation {edge.Generation}, overrides {edge.OverridesGeneration} ({state})").ConfigureAwait(false);
-        }
-
-        return Ok;
-    }
-
-    private static async Task<int> DeleteAsync(ProjectionPublisher publisher, Options options, TextWriter output)
-    {
-        var app = options.Require("app");
-        var generation = await publisher.DeleteAsync(app).ConfigureAwait(false);
-        await output.WriteLineAsync($"deleted {app} (generation {generation})").ConfigureAwait(false);
-        return Ok;
-    }
-
-    private static async Task<int> EdgesAsync(ProjectionPublisher publisher, TextWriter output)
-    {
-        var edges = await publisher.LiveEdgesAsync().ConfigureAwait(false);
-        await output.WriteLineAsync($"{edges.Count} live edges").ConfigureAwait(false);
-        foreach (var edge in edges)
-        {
-            await output.WriteLineAsync("  " + edge).ConfigureAwait(false);
-        }
-
-        return Ok;
+        await context.Error.WriteLineAsync($"run '{string.Join(' ', [Name, .. path, "--help"])}' for usage").ConfigureAwait(false);
+        return ExitCodes.Usage;
     }
 }

@@ -188,6 +188,12 @@ public sealed class ProjectionPublisher
             edges);
     }
 
+    /// <summary>
+    /// The app's whole current document, device overrides included, as UTF-8 JSON that
+    /// <see cref="PublishAsync"/> accepts unchanged; null when not published.
+    /// </summary>
+    public Task<byte[]?> GetDocumentAsync(string appId) => StoredDocument.ReadAsync(_db, _layout, appId);
+
     /// <summary>Edges whose heartbeat is recent.</summary>
     public async Task<IReadOnlyList<string>> LiveEdgesAsync()
     {

@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Capgo.Edge.Core;
 using StackExchange.Redis;
 using Capgo.Edge.Redis;
 using Capgo.Edge.Tests.Support;
@@ -98,4 +101,86 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("--device is required", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(4, await Cli.CliApp.RunAsync(["inspect", "--app", "com.a.b", "--redis", $"127.0.0.1:{RedisServer.FreePort()}"], output, error));
     }
+
+    [Fact]
+    public async Task Unknown_options_missing_values_and_bad_durations_are_usage_errors()
+    {
+        var file = Path.Combine(_dir, "app.json");
+        await File.WriteAllBytesAsync(file, Documents.Sample());
+
+        var (code, _, stderr) = await RunAsync("inspect", "--app", Documents.AppId, "--bogus");
+        Assert.Equal(1, code);
+        Assert.Contains("--bogus", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RunAsync("publish", file, "--bogus");
+        Assert.Equal(1, code);
+        Assert.Contains("--bogus", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RunAsync("publish", file, "--wait", "--timeout", "soon");
+        Assert.Equal(1, code);
+        Assert.Contains("'soon' is not a duration", stderr, StringComparison.Ordinal);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Assert.Equal(1, await Cli.CliApp.RunAsync(["inspect", "--redis", _redis.ConnectionString, "--app"], output, error));
+        Assert.Contains("--app", error.ToString(), StringComparison.Ordinal);
+
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        Assert.Empty(await mux.GetDatabase().SetMembersAsync(new RedisLayout().Apps));
+    }
+
+    [Fact]
+    public async Task Every_command_has_its_own_help()
+    {
+        var (code, stdout, _) = await RunAsync("publish", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--wait", stdout, StringComparison.Ordinal);
+        Assert.Contains("--timeout", stdout, StringComparison.Ordinal);
+
+        (code, stdout, _) = await RunAsync("override", "set", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--channel", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_prints_a_document_that_publishes_back_to_the_same_app()
+    {
+        var file = Path.Combine(_dir, "app.json");
+        await File.WriteAllBytesAsync(file, Documents.Sample());
+        Assert.Equal(0, (await RunAsync("publish", file)).Code);
+        Assert.Equal(0, (await RunAsync("override", "set", "--app", Documents.AppId, "--device", Documents.AndroidDevice, "--channel", "beta")).Code);
+
+        var (code, shown, _) = await RunAsync("show", "--app", Documents.AppId);
+        Assert.Equal(0, code);
+        var shownFile = Path.Combine(_dir, "shown.json");
+        await File.WriteAllTextAsync(shownFile, shown);
+        Assert.Equal(0, (await RunAsync("publish", shownFile)).Code);
+        var (_, shownAgain, _) = await RunAsync("show", "--app", Documents.AppId);
+
+        var original = AppDocument.Parse(Documents.Sample(), 0);
+        var first = AppDocument.Parse(Encoding.UTF8.GetBytes(shown), 0);
+        var second = AppDocument.Parse(Encoding.UTF8.GetBytes(shownAgain), 0);
+        Assert.Equal(EdgeView(original), EdgeView(first));
+        Assert.Equal(EdgeView(first), EdgeView(second));
+        Assert.True(first.Overrides.TryGet(Documents.AndroidDevice, out var pinned));
+        Assert.Equal("beta", pinned);
+        Assert.Equal(Overrides(first), Overrides(second));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(shown), JsonNode.Parse(shownAgain)));
+
+        (code, _, var stderr) = await RunAsync("show", "--app", "com.unknown.app");
+        Assert.Equal(2, code);
+        Assert.Contains("not published", stderr, StringComparison.Ordinal);
+    }
+
+    // What an edge answers from: the app's status, bundles and channels.
+    private static string EdgeView(AppSnapshot app) => string.Join('\n', [
+        $"{app.AppId} {app.Status}",
+        .. app.Bundles.Values.OrderBy(static b => b.Name, StringComparer.Ordinal)
+            .Select(static b => $"bundle {b.Name} {b.Url} {b.Checksum} {b.Deleted} {b.Manifest.Count}"),
+        .. app.Channels.Select(static c =>
+            $"channel {c.Name} {c.Bundle?.Name} {c.IsPublic} {c.Ios} {c.Android} {c.Electron} {c.DisableAutoUpdate} {c.Rollout is null}"),
+    ]);
+
+    private static string Overrides(AppSnapshot app) =>
+        string.Join(',', app.Overrides.Entries.OrderBy(static e => e.Key, StringComparer.Ordinal).Select(static e => $"{e.Key}={e.Value}"));
 }

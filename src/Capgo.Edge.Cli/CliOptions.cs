@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Capgo.Edge.Cli;
+
+/// <summary>
+/// The options several commands share. <c>--redis</c> and <c>--prefix</c> go on the root and reach
+/// every command; <c>--wait</c> and <c>--timeout</c> go on the commands that change something.
+/// </summary>
+internal sealed class CliOptions
+{
+    public const string RedisVariable = "CAPGO_EDGE_REDIS";
+
+    // No default value factory: help would print the environment's connection string, password included.
+    public Option<string> Redis { get; } = new("--redis")
+    {
+        Description = $"StackExchange.Redis connection string (default: ${RedisVariable})",
+        HelpName = "CONN",
+        Recursive = true,
+    };
+
+    public Option<string> Prefix { get; } = new("--prefix")
+    {
+        Description = "key prefix (default: capgo:edge:)",
+        HelpName = "P",
+        Recursive = true,
+    };
+
+    public Option<bool> Wait { get; } = new("--wait")
+    {
+        Description = "return once every live edge serves the change, else fail naming the laggards (exit 3)",
+    };
+
+    public Option<TimeSpan> Timeout { get; } = new("--timeout")
+    {
+        Description = "how long --wait waits (seconds, or 500ms/10s; default 10s)",
+        HelpName = "T",
+        CustomParser = ParseDuration,
+    };
+
+    /// <summary>How long <c>--wait</c> waits when <c>--timeout</c> is not given.</summary>
+    /// <remarks>Not a default value factory: help would print it as <c>00:00:10</c> next to the description's 10s.</remarks>
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A new <c>--app</c>: each command holds its own, required, instance.</summary>
+    public static Option<string> App() => new("--app") { Description = "the app id (required)", HelpName = "A" };
+
+    /// <summary>
+    /// Refuses the command when one of <paramref name="options"/> is missing, with a message naming
+    /// the option and the command (scripts and tests read it).
+    /// </summary>
+    public static void Require(Command command, string path, params Option[] options) =>
+        command.Validators.Add(result =>
+        {
+            foreach (var option in options)
+            {
+                if (result.GetResult(option) is null)
+                {
+                    result.AddError($"{option.Name} is required for '{path}'");
+                }
+            }
+        });
+
+    private static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        try
+        {
+            return Durations.Parse(result.Tokens.Count > 0 ? result.Tokens[^1].Value : "");
+        }
+        catch (FormatException ex)
+        {
+            result.AddError($"--timeout: {ex.Message}");
+            return default;
+        }
+    }
+}
