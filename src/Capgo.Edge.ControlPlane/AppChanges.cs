@@ -17,7 +17,7 @@ public sealed record AppChange(long Before, long After, JsonObject Document, int
 /// <summary>
 /// Changes one stored app document in place, safely when several pipelines change the same app at
 /// once: each attempt reads the document and its generation, applies the edit, validates the result
-/// as <see cref="ProjectionPublisher.PublishAsync"/> does, and publishes it only if the app is still at
+/// as a publish does, and publishes it only if the app is still at
 /// the generation it read (one Redis script). A concurrent change makes the attempt start over on the
 /// newer document, so both land and neither is overwritten; with <c>ifGeneration</c> it is refused.
 /// </summary>
@@ -28,13 +28,15 @@ public sealed class AppChanges
     private readonly IDatabase _db;
     private readonly RedisLayout _layout;
     private readonly ProjectionPublisher _publisher;
+    private readonly TimeProvider _time;
 
-    public AppChanges(IConnectionMultiplexer redis, RedisLayout layout, ProjectionPublisher publisher)
+    public AppChanges(IConnectionMultiplexer redis, RedisLayout layout, ProjectionPublisher publisher, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
         _db = redis.GetDatabase();
         _layout = layout;
         _publisher = publisher;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The app's stored document and its generation; null when it is not published.</summary>
@@ -45,14 +47,16 @@ public sealed class AppChanges
     }
 
     /// <param name="appId">A published app.</param>
+    /// <param name="context">Who changes what, recorded in the channel history and the audit stream with the change.</param>
     /// <param name="edit">
     /// Changes the document in place; it may run more than once (on a fresher document each time) and
     /// refuses with <see cref="PublishException"/>.
     /// </param>
     /// <param name="ifGeneration">Refuse (<see cref="StaleGenerationException"/>) unless the app is at this generation.</param>
     /// <param name="cancellationToken">Stops retrying.</param>
-    public async Task<AppChange> ApplyAsync(string appId, Action<JsonObject> edit, long? ifGeneration = null, CancellationToken cancellationToken = default)
+    public async Task<AppChange> ApplyAsync(string appId, ChangeContext context, Action<JsonObject> edit, long? ifGeneration = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(edit);
         for (var attempt = 1; ; attempt++)
         {
@@ -73,7 +77,8 @@ public sealed class AppChanges
 
             try
             {
-                var published = await _publisher.PublishAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()), generation).ConfigureAwait(false);
+                var record = ChangeRecord.Of(appId, context, (JsonObject)before, document, _time.GetUtcNow());
+                var published = await _publisher.PublishRecordedAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()), generation, record).ConfigureAwait(false);
                 return new AppChange(generation, published, document, attempt);
             }
             catch (StaleGenerationException) when (ifGeneration is null && attempt < MaxAttempts)

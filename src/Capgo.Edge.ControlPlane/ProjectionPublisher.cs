@@ -54,7 +54,10 @@ public sealed class ProjectionPublisher
     /// Publish only if the app is still at this generation (0: not published yet); otherwise
     /// <see cref="StaleGenerationException"/> and nothing is written. Null publishes whatever is there.
     /// </param>
-    public async Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null)
+    public Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null) => PublishRecordedAsync(document, ifGeneration, null);
+
+    /// <summary>Publishes with the change's audit and channel-history entries, written in the same script.</summary>
+    internal async Task<long> PublishRecordedAsync(ReadOnlyMemory<byte> document, long? ifGeneration, ChangeRecord? record)
     {
         AppSnapshot snapshot;
         try
@@ -77,14 +80,27 @@ public sealed class ProjectionPublisher
             await StageOverridesAsync(staging, snapshot.Overrides).ConfigureAwait(false);
         }
 
+        var history = record?.History ?? [];
         var args = new List<RedisValue>
         {
             ifGeneration is { } expected ? expected.ToString(CultureInfo.InvariantCulture) : "",
+            record?.Audit ?? "",
+            history.Count,
+        };
+        RedisKey[] keys =
+        [
+            _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
+            _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
+            _layout.Audit, .. history.Select(h => _layout.ChannelHistory(snapshot.AppId, h.Channel)),
+        ];
+        args.AddRange(history.Select(static h => (RedisValue)h.Entry));
+        args.AddRange(
+        [
             snapshot.AppId,
             stored,
             _layout.Changes.ToString(),
             replaceOverrides ? "1" : "0",
-        };
+        ]);
         foreach (var channel in snapshot.Channels)
         {
             args.Add(channel.Name);
@@ -92,13 +108,7 @@ public sealed class ProjectionPublisher
 
         try
         {
-            var result = await _db.ScriptEvaluateAsync(
-                Scripts.Publish,
-                [
-                    _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
-                    _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
-                ],
-                [.. args]).ConfigureAwait(false);
+            var result = await _db.ScriptEvaluateAsync(Scripts.Publish, keys, [.. args]).ConfigureAwait(false);
             return Generations.Parse(result);
         }
         catch (RedisServerException ex) when (Scripts.IsStale(ex))

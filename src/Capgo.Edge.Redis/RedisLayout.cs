@@ -52,6 +52,15 @@ public sealed class RedisLayout
     /// <summary>HASH device id (lower case) → channel name.</summary>
     public RedisKey AppOverrides(string appId) => Prefix + "app:" + appId + ":overrides";
 
+    /// <summary>LIST of the channel's changes, newest first (JSON entries; the last <see cref="HistoryLength"/> are kept).</summary>
+    public RedisKey ChannelHistory(string appId, string channel) => Prefix + "app:" + appId + ":history:" + channel;
+
+    /// <summary>STREAM of every change made through the release operations: generation, app, actor, operation.</summary>
+    public RedisKey Audit => Prefix + "audit";
+
+    /// <summary>Changes kept per channel (the publish script trims to it).</summary>
+    public const int HistoryLength = 100;
+
     /// <summary>HASH app id → "gen ogen" the edge serves (its acknowledgements).</summary>
     public RedisKey EdgeApps(string edgeName) => Prefix + "edge:" + edgeName + ":apps";
 }

@@ -25,14 +25,21 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: generation, apps, app, channels, overrides, tombstones, staging overrides.
-    /// ARGV: expected generation ('' = any, '0' = not published), app id, document, changes channel,
-    /// replace overrides (1/0), channel names... The expected generation makes a read-modify-write of
-    /// the document a compare-and-set: a change made in between refuses it (STALE) and writes nothing.
+    /// KEYS: generation, apps, app, channels, overrides, tombstones, staging overrides, audit stream,
+    /// channel history lists... ARGV: expected generation ('' = any, '0' = not published), audit entry
+    /// ('' = none), history count n, n history entries, app id, document, changes channel, replace
+    /// overrides (1/0), channel names... The expected generation makes a read-modify-write of the
+    /// document a compare-and-set: a change made in between refuses it (STALE) and writes nothing.
+    /// Audit and history entries are JSON objects without their opening brace: the script puts the
+    /// generation first, so the record and the change are one step.
     /// </summary>
     public const string Publish = NextGeneration + """
 
         local expected = table.remove(ARGV, 1)
+        local audit = table.remove(ARGV, 1)
+        local nhistory = tonumber(table.remove(ARGV, 1))
+        local history = {}
+        for i = 1, nhistory do history[i] = table.remove(ARGV, 1) end
         if expected ~= '' then
           local current = redis.call('HGET', KEYS[3], 'gen') or '0'
           if current ~= expected then
@@ -54,6 +61,13 @@ internal static class Scripts
         end
         redis.call('SADD', KEYS[2], ARGV[1])
         redis.call('HDEL', KEYS[6], ARGV[1])
+        for i = 1, nhistory do
+          redis.call('LPUSH', KEYS[8 + i], '{"generation":' .. gen .. ',' .. history[i])
+          redis.call('LTRIM', KEYS[8 + i], 0, 99)
+        end
+        if audit ~= '' then
+          redis.call('XADD', KEYS[8], 'MAXLEN', '~', '100000', '*', 'entry', '{"generation":' .. gen .. ',' .. audit)
+        end
         redis.call('PUBLISH', ARGV[3], '{"type":"app","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
         return gen
         """;

@@ -28,6 +28,8 @@ public sealed class AppChangesTests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
+    private static readonly ChangeContext Ci = new("ci@runner", "test");
+
     private static Action<JsonObject> AddBundle(string name) => document => document["bundles"]!.AsArray().Add(new JsonObject
     {
         ["name"] = name,
@@ -45,13 +47,19 @@ public sealed class AppChangesTests : IAsyncLifetime
         var first = await _publisher.PublishAsync(Documents.Sample(withOverrides: false));
         var names = Enumerable.Range(0, 24).Select(static i => $"9.0.{i}").ToArray();
 
-        var changes = await Task.WhenAll(names.Select(name => Task.Run(() => _changes.ApplyAsync(Documents.AppId, AddBundle(name)))));
+        var changes = await Task.WhenAll(names.Select(name => Task.Run(() => _changes.ApplyAsync(Documents.AppId, Ci, AddBundle(name)))));
 
         var (document, generation) = (await _changes.ReadAsync(Documents.AppId))!.Value;
         Assert.Subset(BundleNames(document).ToHashSet(), names.ToHashSet());
         Assert.Equal(names.Length, changes.Select(static c => c.After).Distinct().Count());
         Assert.All(changes, c => Assert.True(c.After > first));
         Assert.Equal(changes.Max(static c => c.After), generation);
+
+        // Every change is in the audit stream, recorded by the same script that made it.
+        var audit = await _mux.GetDatabase().StreamRangeAsync(_layout.Audit);
+        Assert.Equal(
+            changes.Select(static c => c.After).Order(),
+            audit.Select(static a => (long)JsonNode.Parse((string)a["entry"]!)!["generation"]!).Order());
 
         // Each change was applied to the document its predecessor produced: the generations chain.
         var chain = changes.OrderBy(static c => c.After).ToArray();
@@ -66,9 +74,9 @@ public sealed class AppChangesTests : IAsyncLifetime
     public async Task A_stale_if_generation_is_refused_and_changes_nothing()
     {
         var first = await _publisher.PublishAsync(Documents.Sample(withOverrides: false));
-        var second = (await _changes.ApplyAsync(Documents.AppId, AddBundle("9.1.0"))).After;
+        var second = (await _changes.ApplyAsync(Documents.AppId, Ci, AddBundle("9.1.0"))).After;
 
-        var error = await Assert.ThrowsAsync<StaleGenerationException>(() => _changes.ApplyAsync(Documents.AppId, AddBundle("9.2.0"), ifGeneration: first));
+        var error = await Assert.ThrowsAsync<StaleGenerationException>(() => _changes.ApplyAsync(Documents.AppId, Ci, AddBundle("9.2.0"), ifGeneration: first));
         Assert.Contains(second.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
 
         var (document, generation) = (await _changes.ReadAsync(Documents.AppId))!.Value;
@@ -76,7 +84,7 @@ public sealed class AppChangesTests : IAsyncLifetime
         Assert.DoesNotContain("9.2.0", BundleNames(document));
 
         // The current generation is accepted.
-        var third = await _changes.ApplyAsync(Documents.AppId, AddBundle("9.2.0"), ifGeneration: second);
+        var third = await _changes.ApplyAsync(Documents.AppId, Ci, AddBundle("9.2.0"), ifGeneration: second);
         Assert.True(third.After > second);
     }
 
@@ -100,7 +108,7 @@ public sealed class AppChangesTests : IAsyncLifetime
     {
         var first = await _publisher.PublishAsync(Documents.Sample(withOverrides: false));
 
-        var change = await _changes.ApplyAsync(Documents.AppId, static _ => { });
+        var change = await _changes.ApplyAsync(Documents.AppId, Ci, static _ => { });
 
         Assert.False(change.Changed);
         Assert.Equal(first, (await _changes.ReadAsync(Documents.AppId))!.Value.Generation);
@@ -113,10 +121,11 @@ public sealed class AppChangesTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<PublishException>(() => _changes.ApplyAsync(
             Documents.AppId,
+            Ci,
             static document => document["channels"]!.AsArray()[0]!["bundle"] = "no-such-bundle"));
 
         Assert.Contains("no-such-bundle", error.Message, StringComparison.Ordinal);
         Assert.Equal(first, (await _changes.ReadAsync(Documents.AppId))!.Value.Generation);
-        await Assert.ThrowsAsync<PublishException>(() => _changes.ApplyAsync("com.not.published", AddBundle("1.0.0")));
+        await Assert.ThrowsAsync<PublishException>(() => _changes.ApplyAsync("com.not.published", Ci, AddBundle("1.0.0")));
     }
 }
