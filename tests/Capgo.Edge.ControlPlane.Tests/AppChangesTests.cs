@@ -6,27 +6,17 @@ using StackExchange.Redis;
 namespace Capgo.Edge.ControlPlane.Tests;
 
 /// <summary>Read-modify-write of a stored app document against a real Redis: atomic, retried, never lost.</summary>
-public sealed class AppChangesTests : IAsyncLifetime
+[Collection(SharedPublisherRedis.Name)]
+public sealed class AppChangesTests(PublisherRedis redis)
 {
-    private readonly RedisLayout _layout = new("changes:capgo:edge:");
-    private RedisServer _redis = null!;
-    private ConnectionMultiplexer _mux = null!;
-    private ProjectionPublisher _publisher = null!;
-    private AppChanges _changes = null!;
+    private readonly PublisherLibrary _library = redis.Publisher();
+    private readonly ConnectionMultiplexer _mux = redis.Mux;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        _publisher = new ProjectionPublisher(_mux, _layout);
-        _changes = new AppChanges(_mux, _layout, _publisher);
-    }
+    private RedisLayout _layout => _library.Layout;
 
-    public async Task DisposeAsync()
-    {
-        await _mux.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    private ProjectionPublisher _publisher => _library.Publisher;
+
+    private AppChanges _changes => _library.Changes;
 
     private static readonly ChangeContext Ci = new("ci@runner", "test");
 

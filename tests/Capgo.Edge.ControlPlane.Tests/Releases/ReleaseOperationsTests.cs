@@ -7,38 +7,28 @@ using StackExchange.Redis;
 namespace Capgo.Edge.ControlPlane.Tests.Releases;
 
 /// <summary>Rollout, promote and rollback against a real Redis: each change lands with its history and audit entries.</summary>
-public sealed class ReleaseOperationsTests : IAsyncLifetime
+[Collection(SharedPublisherRedis.Name)]
+public sealed class ReleaseOperationsTests(PublisherRedis redis) : IAsyncLifetime
 {
     private static readonly ChangeContext Pipeline = new("ci@runner", "rollout");
 
-    private readonly RedisLayout _layout = new("releases:capgo:edge:");
-    private RedisServer _redis = null!;
-    private ConnectionMultiplexer _mux = null!;
-    private ProjectionPublisher _publisher = null!;
-    private AppChanges _changes = null!;
-    private ChannelHistory _history = null!;
-    private ReleaseOperations _releases = null!;
+    private readonly PublisherLibrary _library = redis.Publisher();
+
+    private AppChanges _changes => _library.Changes;
+
+    private ChannelHistory _history => _library.History;
+
+    private ReleaseOperations _releases => _library.Releases;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartAsync();
-        _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        _publisher = new ProjectionPublisher(_mux, _layout);
-        _changes = new AppChanges(_mux, _layout, _publisher);
-        _history = new ChannelHistory(_mux, _layout);
-        _releases = new ReleaseOperations(_changes, _history);
-
         // The sample without its running rollout on production.
         var document = JsonNode.Parse(Documents.Sample(withOverrides: false))!.AsObject();
         document["channels"]!.AsArray().Single(static c => (string)c!["name"]! == "production")!.AsObject().Remove("rollout");
-        await _publisher.PublishAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()));
+        await _library.Publisher.PublishAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _mux.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private async Task<string?> BundleOf(string channel) =>
         (string?)(await _changes.ReadAsync(Documents.AppId))!.Value.Document["channels"]!.AsArray()
@@ -67,7 +57,7 @@ public sealed class ReleaseOperationsTests : IAsyncLifetime
         Assert.Empty(await _history.ReadAsync(Documents.AppId, "beta"));
 
         // Every change is in the audit stream with its generation.
-        var audit = await _mux.GetDatabase().StreamRangeAsync(_layout.Audit);
+        var audit = await redis.Mux.GetDatabase().StreamRangeAsync(_library.Layout.Audit);
         Assert.Equal(
             [start.After, raise.After, promote.After, rollback.After],
             audit.Select(static a => (long)JsonNode.Parse((string)a["entry"]!)!["generation"]!));
