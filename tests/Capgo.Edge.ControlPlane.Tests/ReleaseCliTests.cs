@@ -65,7 +65,12 @@ public sealed class ReleaseCliTests : IAsyncLifetime
         Assert.True((bool)set["changed"]!);
         Assert.Equal(App, (string?)set["app_id"]);
         Assert.True((long)set["generation"]! > (long)set["generation_before"]!);
-        await OkAsync(["rollout", "promote", .. channel]);
+        // No edge is live here, so --wait returns at once; with --json standard output stays one JSON value.
+        var promote = JsonNode.Parse(await OkAsync(["rollout", "promote", .. channel, "--wait", "--json"]))!;
+        Assert.True((bool)promote["changed"]!);
+        var preview = await OkAsync(["rollback", .. channel, "--dry-run"]);
+        Assert.Contains("-       \"bundle\": \"2.0.0\"", preview, StringComparison.Ordinal);
+        Assert.Contains("+       \"bundle\": \"1.4.0\"", preview, StringComparison.Ordinal);
         var rollback = await OkAsync(["rollback", .. channel]);
         Assert.Contains("rollback: com.demo.app generation", rollback, StringComparison.Ordinal);
 
