@@ -61,6 +61,11 @@ internal static class CliApp
         root.Subcommands.Add(ShowCommand.Create(context));
         root.Subcommands.Add(DeleteCommand.Create(context));
         root.Subcommands.Add(EdgesCommand.Create(context));
+        root.Subcommands.Add(BundleCommand.Create(context));
+        root.Subcommands.Add(ChannelCommand.Create(context));
+        root.Subcommands.Add(RolloutCommand.Create(context));
+        root.Subcommands.Add(RollbackCommand.Create(context));
+        root.Subcommands.Add(HistoryCommand.Create(context));
 
         // `capgo-edge help` belongs to the stable interface; --help is the one the command list shows.
         var help = new Command("help", "show this help") { Hidden = true };

@@ -13,7 +13,7 @@ internal static class EdgeWait
         command.Options.Add(options.Timeout);
     }
 
-    public static async Task<int> RunAsync(CliContext context, ParseResult parsed, ProjectionPublisher publisher, string appId, long generation, bool overrides)
+    public static async Task<int> RunAsync(CliContext context, ParseResult parsed, ProjectionPublisher publisher, string appId, long generation, bool overrides, bool quiet = false)
     {
         if (!parsed.GetValue(context.Options.Wait))
         {
@@ -26,7 +26,12 @@ internal static class EdgeWait
         var elapsed = TimeProvider.System.GetElapsedTime(started);
         if (result.AllServing)
         {
-            await context.Output.WriteLineAsync($"served by all {result.Serving.Count} live edges after {elapsed.TotalMilliseconds:F0} ms").ConfigureAwait(false);
+            // With --json, standard output holds the one JSON value only.
+            if (!quiet)
+            {
+                await context.Output.WriteLineAsync($"served by all {result.Serving.Count} live edges after {elapsed.TotalMilliseconds:F0} ms").ConfigureAwait(false);
+            }
+
             return ExitCodes.Ok;
         }
 

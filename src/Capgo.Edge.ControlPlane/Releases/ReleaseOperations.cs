@@ -25,29 +25,32 @@ public sealed class ReleaseOperations
     /// Points the channel at <paramref name="to"/>, or else at the previous distinct bundle of its
     /// history, and ends any rollout on it; refused when the history names no other bundle.
     /// </summary>
-    public async Task<AppChange> RollbackAsync(string appId, string channel, ChangeContext context, string? to = null, long? ifGeneration = null)
+    public async Task<AppChange> RollbackAsync(string appId, string channel, ChangeContext context, string? to = null, long? ifGeneration = null) =>
+        await _changes.ApplyAsync(appId, context, await RollbackEditAsync(appId, channel, to).ConfigureAwait(false), ifGeneration).ConfigureAwait(false);
+
+    /// <summary>
+    /// The edit <see cref="RollbackAsync"/> applies, on its own so a dry run can apply it to a copy of the
+    /// document; it reads the channel's history once, so the edit itself does no I/O and may be retried.
+    /// </summary>
+    public async Task<Action<JsonObject>> RollbackEditAsync(string appId, string channel, string? to = null)
     {
         var entries = await _history.ReadAsync(appId, channel).ConfigureAwait(false);
-        return await _changes.ApplyAsync(
-            appId,
-            context,
-            document =>
+        return document =>
+        {
+            var target = to;
+            if (target is null)
             {
-                var target = to;
-                if (target is null)
+                var current = (string?)ChannelEdits.Get(document, channel)["bundle"];
+                if (!ChannelHistory.TryPreviousBundle(entries, current, out var previous))
                 {
-                    var current = (string?)ChannelEdits.Get(document, channel)["bundle"];
-                    if (!ChannelHistory.TryPreviousBundle(entries, current, out var previous))
-                    {
-                        throw new PublishException($"channel {channel} has no earlier bundle in its history; name one with --to");
-                    }
-
-                    target = previous ?? ChannelEdits.Builtin;
+                    throw new PublishException($"channel {channel} has no earlier bundle in its history; name one with --to");
                 }
 
-                ChannelEdits.Set(document, channel, new ChannelPolicy(), target);
-                ChannelEdits.Get(document, channel).Remove("rollout");
-            },
-            ifGeneration).ConfigureAwait(false);
+                target = previous ?? ChannelEdits.Builtin;
+            }
+
+            ChannelEdits.Set(document, channel, new ChannelPolicy(), target);
+            ChannelEdits.Get(document, channel).Remove("rollout");
+        };
     }
 }
