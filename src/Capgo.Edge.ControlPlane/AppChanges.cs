@@ -46,6 +46,48 @@ public sealed class AppChanges
         return fields[0].IsNull ? null : (JsonNode.Parse((string)fields[0]!)!.AsObject(), Generations.Parse(fields[1]));
     }
 
+    /// <summary>
+    /// Publishes a whole document (new app or replacement) with its channel-history and audit entries:
+    /// the entries compare it with the document it replaces, read in the same compare-and-set attempt.
+    /// </summary>
+    /// <param name="document">The app document, validated as any publish.</param>
+    /// <param name="context">Who publishes, recorded with the change.</param>
+    /// <param name="ifGeneration">Refuse (<see cref="StaleGenerationException"/>) unless the app is at this generation (0: not published).</param>
+    public async Task<long> ReplaceAsync(ReadOnlyMemory<byte> document, ChangeContext context, long? ifGeneration = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        JsonObject after;
+        try
+        {
+            after = JsonNode.Parse(document.Span)?.AsObject() ?? throw new PublishException("the document is not a JSON object");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new PublishException("the document is not JSON: " + ex.Message, ex);
+        }
+
+        var appId = (string?)after["app_id"] ?? throw new PublishException("app_id: required");
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await ReadAsync(appId).ConfigureAwait(false);
+            var generation = current?.Generation ?? 0;
+            if (ifGeneration is { } expected && expected != generation)
+            {
+                throw new StaleGenerationException($"app {appId} is at generation {generation}, not {expected}");
+            }
+
+            var record = ChangeRecord.Of(appId, context, current?.Document ?? [], after, _time.GetUtcNow());
+            try
+            {
+                return await _publisher.PublishRecordedAsync(document, generation, record).ConfigureAwait(false);
+            }
+            catch (StaleGenerationException) when (ifGeneration is null && attempt < MaxAttempts)
+            {
+                // Published over in between: record against the document this one really replaces.
+            }
+        }
+    }
+
     /// <param name="appId">A published app.</param>
     /// <param name="context">Who changes what, recorded in the channel history and the audit stream with the change.</param>
     /// <param name="edit">

@@ -50,7 +50,7 @@ public sealed class ReleaseCliTests : IAsyncLifetime
     {
         var file = Path.Combine(_dir, "app.json");
         await File.WriteAllBytesAsync(file, Documents.Sample());
-        await OkAsync("publish", file);
+        await OkAsync("publish", file, "--actor", "ci");
         await OkAsync("rollout", "abort", "--app", App, "--channel", "production", "--actor", "ci");
         await OkAsync("bundle", "add", "--app", App, "--name", "2.0.0", "--url", "https://cdn.example.com/2.0.0.zip", "--checksum", "c0ffee20", "--actor", "ci");
     }
@@ -75,7 +75,8 @@ public sealed class ReleaseCliTests : IAsyncLifetime
         Assert.Contains("rollback: com.demo.app generation", rollback, StringComparison.Ordinal);
 
         var history = JsonNode.Parse(await OkAsync("history", "--app", App, "--channel", "production", "--json"))!.AsArray();
-        Assert.Equal(["rollback", "rollout promote", "rollout set", "rollout start", "rollout abort"], history.Select(e => (string)e!["operation"]!));
+        // The first publish created the channel: recorded too.
+        Assert.Equal(["rollback", "rollout promote", "rollout set", "rollout start", "rollout abort", "channel add"], history.Select(e => (string)e!["operation"]!));
         Assert.All(history, e => Assert.Equal("ci", (string?)e!["actor"]));
         Assert.Equal(history.Select(e => (long)e!["generation"]!).OrderDescending(), history.Select(e => (long)e!["generation"]!));
         Assert.Equal(("2.0.0", "1.4.0"), ((string?)history[0]!["bundle_before"], (string?)history[0]!["bundle_after"]));

@@ -22,7 +22,7 @@ internal static class PublishCommand
                 result.AddError($"Unrecognized option '{token.Value}' (a file of that name is written ./{token.Value})");
             }
         });
-        var command = new Command("publish", "validate app documents and publish them, each under a new generation") { files };
+        var command = new Command("publish", "validate app documents and publish them, each under a new generation") { files, context.Release.Actor };
         EdgeWait.AddTo(command, context.Options);
         command.SetAction(async (parsed, _) =>
         {
@@ -33,7 +33,7 @@ internal static class PublishCommand
                 return ExitCodes.Refused;
             }
 
-            return await context.WithPublisherAsync(parsed, publisher => PublishAsync(context, parsed, publisher, documents)).ConfigureAwait(false);
+            return await context.WithReleasesAsync(parsed, store => PublishAsync(context, parsed, store, documents)).ConfigureAwait(false);
         });
         return command;
     }
@@ -71,12 +71,15 @@ internal static class PublishCommand
         return documents;
     }
 
-    private static async Task<int> PublishAsync(CliContext context, ParseResult parsed, ProjectionPublisher publisher, List<(string File, byte[] Bytes)> documents)
+    private static async Task<int> PublishAsync(CliContext context, ParseResult parsed, ReleaseStore store, List<(string File, byte[] Bytes)> documents)
     {
+        // Recorded like every release operation: the channels a document changes get a history entry.
+        var change = new ChangeContext(context.Release.ActorOf(parsed), "publish");
+        var publisher = store.Publisher;
         var result = ExitCodes.Ok;
         foreach (var (file, bytes) in documents)
         {
-            var generation = await publisher.PublishAsync(bytes).ConfigureAwait(false);
+            var generation = await store.Changes.ReplaceAsync(bytes, change).ConfigureAwait(false);
             var appId = AppDocument.Parse(bytes, 0).AppId;
             await context.Output.WriteLineAsync($"published {appId} from {file} at generation {generation}").ConfigureAwait(false);
             result = Math.Max(result, await EdgeWait.RunAsync(context, parsed, publisher, appId, generation, overrides: false).ConfigureAwait(false));

@@ -76,4 +76,22 @@ public sealed class ReleaseOperationsTests(PublisherRedis redis) : IAsyncLifetim
         Assert.Equal("1.3.1", (string?)beta["bundle"]);
         Assert.Null(beta["rollout"]);
     }
+
+    [Fact]
+    public async Task A_whole_document_publish_is_recorded_so_a_rollback_undoes_it()
+    {
+        var publish = new ChangeContext("ops@laptop", "publish");
+        var first = await _changes.ReplaceAsync(Documents.Sample(betaBundle: "1.5.0", withOverrides: false), publish);
+
+        var entries = await _history.ReadAsync(Documents.AppId, "beta");
+        Assert.Equal(first, entries[0].Generation);
+        Assert.Equal(("1.6.0-beta.1", "1.5.0", "ops@laptop"), (entries[0].BundleBefore, entries[0].BundleAfter, entries[0].Actor));
+        Assert.Empty(await _history.ReadAsync(Documents.AppId, "development"));
+
+        await _releases.RollbackAsync(Documents.AppId, "beta", Pipeline with { Operation = "rollback" });
+        Assert.Equal("1.6.0-beta.1", await BundleOf("beta"));
+
+        // A stale generation refuses a whole publish too.
+        await Assert.ThrowsAsync<StaleGenerationException>(() => _changes.ReplaceAsync(Documents.Sample(withOverrides: false), publish, ifGeneration: first));
+    }
 }
