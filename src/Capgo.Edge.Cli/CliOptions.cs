@@ -54,12 +54,21 @@ internal sealed class CliOptions
         {
             foreach (var option in options)
             {
-                if (result.GetResult(option) is null)
+                if (!Given(result, option))
                 {
                     result.AddError($"{option.Name} is required for '{path}'");
                 }
             }
         });
+
+    /// <summary>
+    /// The option was on the command line. A bool option has a result even when absent (implicit, with
+    /// its default), so "is there a result" is not the question.
+    /// </summary>
+    public static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
+    /// <inheritdoc cref="Given(ParseResult, Option)"/>
+    public static bool Given(SymbolResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
     private static TimeSpan ParseDuration(ArgumentResult result)
     {

@@ -166,6 +166,22 @@ public sealed class ReleaseCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_policy_flag_changes_only_its_field_and_leaves_the_rest_of_the_channel_as_it_was()
+    {
+        await PublishWithBundleAsync();
+        static JsonNode Production(string list) => JsonNode.Parse(list)!.AsArray().Single(c => (string?)c!["name"] == "production")!;
+        var before = Production(await OkAsync("channel", "list", "--app", App, "--json"));
+
+        await OkAsync("channel", "set", "--app", App, "--channel", "production", "--disable-auto-update", "none");
+
+        var after = Production(await OkAsync("channel", "list", "--app", App, "--json"));
+        Assert.Equal("none", (string?)after["disable_auto_update"]);
+        Assert.Equal((bool?)before["public"], (bool?)after["public"]);
+        Assert.Equal((bool?)before["allow_device_self_set"], (bool?)after["allow_device_self_set"]);
+        Assert.True((bool?)after["public"]);
+    }
+
+    [Fact]
     public async Task Deleting_a_bundle_in_use_is_refused_and_an_unused_one_is_deleted()
     {
         await PublishWithBundleAsync();

@@ -17,7 +17,7 @@ namespace Capgo.Edge.ControlPlane.Tests;
 public sealed class ReleasePipelineTests(ITestOutputHelper log) : IAsyncLifetime
 {
     private const string App = Documents.AppId;
-    private const int Devices = 3_000;
+    private const int Devices = 10_000;
     private static readonly string Checksum = Convert.ToHexStringLower(SHA256.HashData("com.demo.app 2.0.0"u8));
     private const string Url200 = "https://cdn.example.com/com.demo.app/2.0.0.zip";
 
@@ -61,7 +61,7 @@ public sealed class ReleasePipelineTests(ITestOutputHelper log) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rollout_from_10_to_50_percent_then_promoted_and_rolled_back_is_served_identically_by_two_edges_to_3000_devices()
+    public async Task A_rollout_from_10_to_50_percent_then_promoted_and_rolled_back_is_served_identically_by_two_edges_to_10000_devices()
     {
         var clock = Stopwatch.StartNew();
         // --wait only waits for live edges: both must be heartbeating before the first write.
@@ -75,9 +75,8 @@ public sealed class ReleasePipelineTests(ITestOutputHelper log) : IAsyncLifetime
         await WriteAsync("bundle", "add", "--app", App, "--name", "2.0.0", "--url", Url200, "--checksum", Checksum, "--actor", "ci");
         // The sample's production channel blocks major upgrades (disable_auto_update = major), so a
         // device on native 1.2.0 would get disable_auto_update_to_major for 2.0.0, never an offer.
-        // A release of a new major lifts that first; it does not change the 1.4.0 answer. --public is
-        // explicit because `channel set` without it currently turns production private (a CLI bug).
-        await WriteAsync(["channel", "set", .. production, "--disable-auto-update", "none", "--public"]);
+        // A release of a new major lifts that first; it does not change the 1.4.0 answer.
+        await WriteAsync(["channel", "set", .. production, "--disable-auto-update", "none"]);
 
         var before = await AskBothEdgesAsync("before the rollout");
         Assert.All(DeviceIds, id => Assert.Equal(Offer140, before[id]));
@@ -201,7 +200,7 @@ public sealed class ReleasePipelineTests(ITestOutputHelper log) : IAsyncLifetime
         return (code, output.ToString(), error.ToString());
     }
 
-    /// <summary>3 000 lower-case UUIDs from a seeded Random: the same devices on every run.</summary>
+    /// <summary>Lower-case UUIDs from a seeded Random: the same devices on every run.</summary>
     private static string[] NewDeviceIds()
     {
         var random = new Random(20261201);

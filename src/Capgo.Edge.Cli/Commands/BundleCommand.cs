@@ -44,7 +44,7 @@ internal static class BundleCommand
         // An encrypted bundle the device cannot match to its key fails on every device: both, or neither.
         command.Validators.Add(result =>
         {
-            if ((result.GetResult(sessionKey) is null) != (result.GetResult(keyId) is null))
+            if (CliOptions.Given(result, sessionKey) != CliOptions.Given(result, keyId))
             {
                 result.AddError("--session-key and --key-id go together for 'bundle add'");
             }

@@ -28,7 +28,7 @@ internal static class ChannelCommand
         });
         command.Validators.Add(result =>
         {
-            if (result.GetResult(policy.Public) is not null && result.GetResult(policy.Private) is not null)
+            if (CliOptions.Given(result, policy.Public) && CliOptions.Given(result, policy.Private))
             {
                 result.AddError($"--public and --private exclude each other in '{path}'");
             }
@@ -88,8 +88,8 @@ internal static class ChannelCommand
 
         public ChannelPolicy Read(ParseResult parsed) => new()
         {
-            Public = parsed.GetResult(Public) is not null ? parsed.GetValue(Public)
-                : parsed.GetResult(Private) is not null ? !parsed.GetValue(Private)
+            Public = CliOptions.Given(parsed, Public) ? parsed.GetValue(Public)
+                : CliOptions.Given(parsed, Private) ? !parsed.GetValue(Private)
                 : null,
             SelfAssign = ReleaseOptions.OnOffOf(parsed, _selfAssign),
             Ios = ReleaseOptions.OnOffOf(parsed, _ios),

@@ -20,7 +20,7 @@ internal static class EdgeWait
             return ExitCodes.Ok;
         }
 
-        var timeout = parsed.GetResult(context.Options.Timeout) is null ? CliOptions.DefaultTimeout : parsed.GetValue(context.Options.Timeout);
+        var timeout = !CliOptions.Given(parsed, context.Options.Timeout) ? CliOptions.DefaultTimeout : parsed.GetValue(context.Options.Timeout);
         var started = TimeProvider.System.GetTimestamp();
         var result = await publisher.WaitForEdgesAsync(appId, generation, overrides, timeout).ConfigureAwait(false);
         var elapsed = TimeProvider.System.GetElapsedTime(started);

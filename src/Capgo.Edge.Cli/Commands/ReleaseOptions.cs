@@ -35,7 +35,7 @@ internal sealed class ReleaseOptions
     };
 
     /// <summary><c>--if-generation</c>, or null when it is not given (0 is a generation a script may expect).</summary>
-    public long? IfGenerationOf(ParseResult parsed) => parsed.GetResult(IfGeneration) is null ? null : parsed.GetValue(IfGeneration);
+    public long? IfGenerationOf(ParseResult parsed) => !CliOptions.Given(parsed, IfGeneration) ? null : parsed.GetValue(IfGeneration);
 
     public string ActorOf(ParseResult parsed) => parsed.GetValue(Actor) is { Length: > 0 } actor ? actor : ChangeContext.DefaultActor;
 
