@@ -30,8 +30,7 @@ internal static class UpdateRequestJson
     }
 
     /// <summary>The contract's checks of a body, in order: syntax, shape, then the field rules.</summary>
-    public static RequestError? Validate(ReadOnlySpan<byte> body, out UpdateCheck check) =>
-        Validate(Read(body, out var raw), raw, out check);
+    public static RequestError? Validate(ReadOnlySpan<byte> body, out UpdateCheck check) => Validate(Read(body, out var raw), raw, out check);
 
     /// <summary>The shape and field rules of a body already read (update-check.md §1).</summary>
     public static RequestError? Validate(ReadStatus status, in RawUpdateCheck raw, out UpdateCheck check)
