@@ -15,9 +15,9 @@ internal static class CliApp
 {
     private const string Name = "capgo-edge";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool interactive = false)
     {
-        var context = new CliContext(output, error);
+        var context = new CliContext(output, error, interactive);
         var root = CreateRoot(context);
         var parsed = root.Parse(args);
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -40,6 +40,11 @@ internal static class CliApp
             await context.FailAsync($"refused: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Refused;
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            await context.FailAsync($"refused: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Refused;
+        }
         catch (RedisConnectionException ex)
         {
             await context.FailAsync($"Redis unreachable: {ex.Message}").ConfigureAwait(false);
@@ -55,6 +60,7 @@ internal static class CliApp
         };
         root.Options.Add(context.Options.Redis);
         root.Options.Add(context.Options.Prefix);
+        root.Options.Add(context.Options.Dir);
         root.Subcommands.Add(PublishCommand.Create(context));
         root.Subcommands.Add(OverrideCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));

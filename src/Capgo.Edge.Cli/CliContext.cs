@@ -1,16 +1,21 @@
 using System.CommandLine;
 using Capgo.Edge.Cli.Commands;
 using Capgo.Edge.ControlPlane;
+using Capgo.Edge.ControlPlane.Stores;
 using Capgo.Edge.Redis;
 using StackExchange.Redis;
 
 namespace Capgo.Edge.Cli;
 
-/// <summary>What every command's action needs: the writers it reports on, the shared options, and Redis.</summary>
-internal sealed class CliContext(TextWriter output, TextWriter error)
+/// <summary>What every command's action needs: the writers it reports on, the shared options, and the store.</summary>
+/// <param name="output">Standard output: results.</param>
+/// <param name="error">Standard error: refusals and progress.</param>
+/// <param name="interactive">Output goes to a terminal: long waits show progress.</param>
+internal sealed class CliContext(TextWriter output, TextWriter error, bool interactive = false)
 {
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
+    public bool Interactive { get; } = interactive;
     public CliOptions Options { get; } = new();
 
     /// <summary>The options the release commands share (<c>--json</c>, <c>--dry-run</c>, <c>--if-generation</c>, <c>--actor</c>).</summary>
@@ -21,21 +26,45 @@ internal sealed class CliContext(TextWriter output, TextWriter error)
 
     /// <summary>
     /// Connects to Redis (<c>--redis</c>, else <c>CAPGO_EDGE_REDIS</c>) and runs <paramref name="body"/>
-    /// with a publisher on the <c>--prefix</c> layout; without a connection string, a usage error.
+    /// with a publisher on the <c>--prefix</c> layout; without a connection string, or with <c>--dir</c>, a usage error.
     /// </summary>
-    public Task<int> WithPublisherAsync(ParseResult parsed, Func<ProjectionPublisher, Task<int>> body) =>
-        WithRedisAsync(parsed, (redis, layout) => body(new ProjectionPublisher(redis, layout)));
+    public async Task<int> WithPublisherAsync(ParseResult parsed, Func<ProjectionPublisher, Task<int>> body)
+    {
+        if (CliOptions.Given(parsed, Options.Dir))
+        {
+            await FailAsync($"'{parsed.CommandResult.Command.Name}' works on Redis only; a projection folder (--dir) holds app documents").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
 
-    /// <summary>Like <see cref="WithPublisherAsync"/>, with the release operations and channel history on the same connection.</summary>
-    public Task<int> WithReleasesAsync(ParseResult parsed, Func<ReleaseStore, Task<int>> body) =>
-        WithRedisAsync(parsed, (redis, layout) => body(ReleaseStore.Create(redis, layout)));
+        return await WithRedisAsync(parsed, (redis, layout) => body(new ProjectionPublisher(redis, layout))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the release operations on the projection folder of <c>--dir</c>,
+    /// else on Redis.
+    /// </summary>
+    public async Task<int> WithReleasesAsync(ParseResult parsed, Func<ReleaseStore, Task<int>> body)
+    {
+        if (parsed.GetValue(Options.Dir) is { } directory)
+        {
+            if (CliOptions.Given(parsed, Options.Redis))
+            {
+                await FailAsync("--dir and --redis name two stores; pass one").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            return await body(ReleaseStore.Create(new FolderAppStore(directory))).ConfigureAwait(false);
+        }
+
+        return await WithRedisAsync(parsed, (redis, layout) => body(ReleaseStore.Create(new RedisAppStore(redis, layout)))).ConfigureAwait(false);
+    }
 
     private async Task<int> WithRedisAsync(ParseResult parsed, Func<ConnectionMultiplexer, RedisLayout, Task<int>> body)
     {
         var connection = parsed.GetValue(Options.Redis) ?? Environment.GetEnvironmentVariable(CliOptions.RedisVariable);
         if (string.IsNullOrWhiteSpace(connection))
         {
-            await FailAsync($"no Redis connection: pass --redis or set {CliOptions.RedisVariable}").ConfigureAwait(false);
+            await FailAsync($"no Redis connection: pass --redis or set {CliOptions.RedisVariable}, or --dir for a projection folder").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

@@ -4,7 +4,7 @@ using System.CommandLine.Parsing;
 namespace Capgo.Edge.Cli;
 
 /// <summary>
-/// The options several commands share. <c>--redis</c> and <c>--prefix</c> go on the root and reach
+/// The options several commands share. <c>--redis</c>, <c>--prefix</c> and <c>--dir</c> go on the root and reach
 /// every command; <c>--wait</c> and <c>--timeout</c> go on the commands that change something.
 /// </summary>
 internal sealed class CliOptions
@@ -23,6 +23,13 @@ internal sealed class CliOptions
     {
         Description = "key prefix (default: capgo:edge:)",
         HelpName = "P",
+        Recursive = true,
+    };
+
+    public Option<string> Dir { get; } = new("--dir")
+    {
+        Description = "a projection folder a standalone edge reads, instead of Redis (release commands, publish and show)",
+        HelpName = "DIR",
         Recursive = true,
     };
 

@@ -1,3 +1,4 @@
 using Capgo.Edge.Cli;
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+// Progress lines only on a terminal: a pipeline's logs stay one line per event.
+return await CliApp.RunAsync(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected && !Console.IsErrorRedirected).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Capgo.Edge.Redis;
-using StackExchange.Redis;
 
 namespace Capgo.Edge.ControlPlane;
 
@@ -18,33 +17,25 @@ public sealed record AppChange(long Before, long After, JsonObject Document, int
 /// Changes one stored app document in place, safely when several pipelines change the same app at
 /// once: each attempt reads the document and its generation, applies the edit, validates the result
 /// as a publish does, and publishes it only if the app is still at
-/// the generation it read (one Redis script). A concurrent change makes the attempt start over on the
+/// the generation it read (one compare-and-set write of the <see cref="AppStore"/>). A concurrent change makes the attempt start over on the
 /// newer document, so both land and neither is overwritten; with <c>ifGeneration</c> it is refused.
 /// </summary>
 public sealed class AppChanges
 {
     private const int MaxAttempts = 50;
 
-    private readonly IDatabase _db;
-    private readonly RedisLayout _layout;
-    private readonly ProjectionPublisher _publisher;
+    private readonly AppStore _store;
     private readonly TimeProvider _time;
 
-    public AppChanges(IConnectionMultiplexer redis, RedisLayout layout, ProjectionPublisher publisher, TimeProvider? time = null)
+    public AppChanges(AppStore store, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(redis);
-        _db = redis.GetDatabase();
-        _layout = layout;
-        _publisher = publisher;
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
         _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The app's stored document and its generation; null when it is not published.</summary>
-    public async Task<(JsonObject Document, long Generation)?> ReadAsync(string appId)
-    {
-        var fields = await _db.HashGetAsync(_layout.App(appId), ["doc", "gen"]).ConfigureAwait(false);
-        return fields[0].IsNull ? null : (JsonNode.Parse((string)fields[0]!)!.AsObject(), Generations.Parse(fields[1]));
-    }
+    public Task<(JsonObject Document, long Generation)?> ReadAsync(string appId) => _store.ReadAsync(appId);
 
     /// <summary>
     /// Publishes a whole document (new app or replacement) with its channel-history and audit entries:
@@ -79,7 +70,7 @@ public sealed class AppChanges
             var record = ChangeRecord.Of(appId, context, current?.Document ?? [], after, _time.GetUtcNow());
             try
             {
-                return await _publisher.PublishRecordedAsync(document, generation, record).ConfigureAwait(false);
+                return await _store.PublishAsync(document, generation, record).ConfigureAwait(false);
             }
             catch (StaleGenerationException) when (ifGeneration is null && attempt < MaxAttempts)
             {
@@ -120,7 +111,7 @@ public sealed class AppChanges
             try
             {
                 var record = ChangeRecord.Of(appId, context, (JsonObject)before, document, _time.GetUtcNow());
-                var published = await _publisher.PublishRecordedAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()), generation, record).ConfigureAwait(false);
+                var published = await _store.PublishAsync(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()), generation, record).ConfigureAwait(false);
                 return new AppChange(generation, published, document, attempt);
             }
             catch (StaleGenerationException) when (ifGeneration is null && attempt < MaxAttempts)

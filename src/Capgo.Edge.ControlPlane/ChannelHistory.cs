@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Capgo.Edge.Redis;
-using StackExchange.Redis;
 
 namespace Capgo.Edge.ControlPlane;
 
@@ -24,20 +23,18 @@ public sealed record HistoryEntry(
 /// </summary>
 public sealed class ChannelHistory
 {
-    private readonly IDatabase _db;
-    private readonly RedisLayout _layout;
+    private readonly AppStore _store;
 
-    public ChannelHistory(IConnectionMultiplexer redis, RedisLayout layout)
+    public ChannelHistory(AppStore store)
     {
-        ArgumentNullException.ThrowIfNull(redis);
-        _db = redis.GetDatabase();
-        _layout = layout;
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
     }
 
     public async Task<IReadOnlyList<HistoryEntry>> ReadAsync(string appId, string channel)
     {
-        var values = await _db.ListRangeAsync(_layout.ChannelHistory(appId, channel)).ConfigureAwait(false);
-        return [.. values.Select(v => Parse(channel, (string)v!))];
+        var values = await _store.ReadHistoryAsync(appId, channel).ConfigureAwait(false);
+        return [.. values.Select(v => Parse(channel, v))];
     }
 
     /// <summary>The bundle a rollback goes to: the newest bundle change's "before" that is not <paramref name="current"/>.</summary>

@@ -57,18 +57,12 @@ public sealed class ProjectionPublisher
     public Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null) => PublishRecordedAsync(document, ifGeneration, null);
 
     /// <summary>Publishes with the change's audit and channel-history entries, written in the same script.</summary>
-    internal async Task<long> PublishRecordedAsync(ReadOnlyMemory<byte> document, long? ifGeneration, ChangeRecord? record)
-    {
-        AppSnapshot snapshot;
-        try
-        {
-            snapshot = AppDocument.Parse(document.Span, 0);
-        }
-        catch (ProjectionException ex)
-        {
-            throw new PublishException($"{ex.Field}: {ex.Problem}", ex);
-        }
+    internal Task<long> PublishRecordedAsync(ReadOnlyMemory<byte> document, long? ifGeneration, ChangeRecord? record) =>
+        PublishValidatedAsync(document, AppStore.Validate(document.Span), ifGeneration, record);
 
+    /// <summary>Publishes a document <see cref="AppStore.Validate"/> accepted as <paramref name="snapshot"/>.</summary>
+    internal async Task<long> PublishValidatedAsync(ReadOnlyMemory<byte> document, AppSnapshot snapshot, long? ifGeneration, ChangeRecord? record)
+    {
         var root = (JsonObject)JsonNode.Parse(document.Span)!;
         var replaceOverrides = root.Remove("device_overrides", out var overridesNode) && overridesNode is not null;
         var stored = root.ToJsonString();
@@ -216,7 +210,8 @@ public sealed class ProjectionPublisher
     /// Waits until every live edge reports serving <paramref name="generation"/> (or newer) of the app
     /// — its document, or its overrides when <paramref name="overrides"/> is set.
     /// </summary>
-    public async Task<WaitResult> WaitForEdgesAsync(string appId, long generation, bool overrides, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <remarks><paramref name="progress"/> is told each poll's state (e.g. for a terminal's progress line).</remarks>
+    public async Task<WaitResult> WaitForEdgesAsync(string appId, long generation, bool overrides, TimeSpan timeout, IProgress<WaitResult>? progress = null, CancellationToken cancellationToken = default)
     {
         var deadline = _time.GetUtcNow() + timeout;
         var edges = await LiveEdgesAsync().ConfigureAwait(false);
@@ -230,10 +225,13 @@ public sealed class ProjectionPublisher
                 ((overrides ? ogen : gen) >= generation ? serving : lagging).Add(edge);
             }
 
+            var state = new WaitResult(lagging.Count == 0, serving, lagging);
             if (lagging.Count == 0 || _time.GetUtcNow() >= deadline)
             {
-                return new WaitResult(lagging.Count == 0, serving, lagging);
+                return state;
             }
+
+            progress?.Report(state);
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
         }

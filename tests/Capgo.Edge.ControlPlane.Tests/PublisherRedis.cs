@@ -32,10 +32,10 @@ public sealed class PublisherRedis : IAsyncLifetime
     public PublisherLibrary Publisher()
     {
         var layout = new RedisLayout($"p{Interlocked.Increment(ref _prefixes)}:capgo:edge:");
-        var publisher = new ProjectionPublisher(Mux, layout);
-        var changes = new AppChanges(Mux, layout, publisher);
-        var history = new ChannelHistory(Mux, layout);
-        return new PublisherLibrary(layout, publisher, changes, history, new Capgo.Edge.ControlPlane.Releases.ReleaseOperations(changes, history));
+        var store = new ControlPlane.Stores.RedisAppStore(Mux, layout);
+        var changes = new AppChanges(store);
+        var history = new ChannelHistory(store);
+        return new PublisherLibrary(layout, store.Publisher, changes, history, new Capgo.Edge.ControlPlane.Releases.ReleaseOperations(changes, history));
     }
 }
 

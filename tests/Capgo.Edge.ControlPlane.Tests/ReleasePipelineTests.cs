@@ -1,214 +1,40 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Capgo.Edge.Core;
 using Capgo.Edge.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Capgo.Edge.ControlPlane.Tests;
 
-/// <summary>
-/// A CI release pipeline played through the real capgo-edge command line against a real Redis, with
-/// two real edges answering real plugin bodies after every step.
-/// </summary>
-public sealed class ReleasePipelineTests(ITestOutputHelper log) : IAsyncLifetime
+/// <summary>The release pipeline against a real Redis and two real edges syncing from it.</summary>
+public sealed class ReleasePipelineTests(ITestOutputHelper log) : ReleasePipeline(log)
 {
-    private const string App = Documents.AppId;
-    private const int Devices = 10_000;
-    private static readonly string Checksum = Convert.ToHexStringLower(SHA256.HashData("com.demo.app 2.0.0"u8));
-    private const string Url200 = "https://cdn.example.com/com.demo.app/2.0.0.zip";
-
-    /// <summary>
-    /// What a device on 1.3.1 (native 1.2.0, plugin 8.51.23) is offered by production on 1.4.0: the
-    /// bundle with its manifest (plugin 8+), link and comment (metadata exposed, plugin ≥ 8.35.0).
-    /// </summary>
-    private static readonly string Offer140 = JsonNode.Parse("""
-        {
-          "version": "1.4.0", "url": "https://cdn.example.com/com.demo.app/1.4.0.zip", "session_key": "", "checksum": "3885ee49",
-          "manifest": [{
-            "file_name": "assets/app.js",
-            "file_hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "download_url": "https://cdn.example.com/com.demo.app/files/assets/app.js"
-          }],
-          "link": "https://example.com/release-notes", "comment": "Faster start-up"
-        }
-        """)!.ToJsonString();
-
-    private static readonly string[] DeviceIds = NewDeviceIds();
-
     private RedisServer _redis = null!;
-    private TestEdge _edgeA = null!;
-    private TestEdge _edgeB = null!;
-    private string _dir = null!;
+    private TestEdge[] _edges = [];
 
-    public async Task InitializeAsync()
+    protected override IReadOnlyList<TestEdge> Edges => _edges;
+
+    protected override string[] StoreArgs => ["--redis", _redis.ConnectionString];
+
+    public override async Task InitializeAsync()
     {
+        await base.InitializeAsync();
         _redis = await RedisServer.StartAsync();
-        _edgeA = await TestEdge.StartAsync(new TestEdgeOptions { Redis = _redis.ConnectionString, Name = "edge-a", WaitReady = false });
-        _edgeB = await TestEdge.StartAsync(new TestEdgeOptions { Redis = _redis.ConnectionString, Name = "edge-b", WaitReady = false });
-        _dir = Directory.CreateTempSubdirectory("capgo-release-pipeline-").FullName;
+        _edges =
+        [
+            await TestEdge.StartAsync(new TestEdgeOptions { Redis = _redis.ConnectionString, Name = "edge-a", WaitReady = false }),
+            await TestEdge.StartAsync(new TestEdgeOptions { Redis = _redis.ConnectionString, Name = "edge-b", WaitReady = false }),
+        ];
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _edgeA.DisposeAsync();
-        await _edgeB.DisposeAsync();
+        foreach (var edge in _edges)
+        {
+            await edge.DisposeAsync();
+        }
+
         await _redis.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        await base.DisposeAsync();
     }
 
-    [Fact]
-    public async Task A_rollout_from_10_to_50_percent_then_promoted_and_rolled_back_is_served_identically_by_two_edges_to_10000_devices()
-    {
-        var clock = Stopwatch.StartNew();
-        // --wait only waits for live edges: both must be heartbeating before the first write.
-        await Eventually.TrueAsync(async () => (await RunAsync("edges")).Out.StartsWith("2 live edges", StringComparison.Ordinal), "both edges to be live");
-
-        var file = Path.Combine(_dir, "com.demo.app.json");
-        await File.WriteAllBytesAsync(file, Documents.Sample());
-        string[] production = ["--app", App, "--channel", "production", "--actor", "ci"];
-        await WriteAsync("publish", file);
-        await WriteAsync(["rollout", "abort", .. production]);
-        await WriteAsync("bundle", "add", "--app", App, "--name", "2.0.0", "--url", Url200, "--checksum", Checksum, "--actor", "ci");
-        // The sample's production channel blocks major upgrades (disable_auto_update = major), so a
-        // device on native 1.2.0 would get disable_auto_update_to_major for 2.0.0, never an offer.
-        // A release of a new major lifts that first; it does not change the 1.4.0 answer.
-        await WriteAsync(["channel", "set", .. production, "--disable-auto-update", "none"]);
-
-        var before = await AskBothEdgesAsync("before the rollout");
-        Assert.All(DeviceIds, id => Assert.Equal(Offer140, before[id]));
-
-        await WriteAsync(["rollout", "start", .. production, "--bundle", "2.0.0", "--percent", "10"]);
-        var rolloutId = await RolloutIdAsync();
-        var at10 = await AskBothEdgesAsync("rollout 10 %");
-        var cohort10 = AssertCohort(at10, before, rolloutId, 1_000, "10 %");
-
-        await WriteAsync(["rollout", "set", .. production, "--percent", "50"]);
-        Assert.Equal(rolloutId, await RolloutIdAsync());
-        var at50 = await AskBothEdgesAsync("rollout 50 %");
-        var cohort50 = AssertCohort(at50, before, rolloutId, 5_000, "50 %");
-        Assert.Empty(cohort10.Except(cohort50)); // raising the share removes no one
-
-        await WriteAsync(["rollout", "promote", .. production]);
-        var promoted = await AskBothEdgesAsync("promoted");
-        Assert.All(DeviceIds, id => AssertOffer200(promoted[id]));
-        log.WriteLine($"promote: {Share(promoted):0.00} % offered 2.0.0");
-
-        await WriteAsync(["rollback", .. production]);
-        var rolledBack = await AskBothEdgesAsync("rolled back");
-        Assert.All(DeviceIds, id => Assert.Equal(before[id], rolledBack[id]));
-        log.WriteLine($"rollback: {Share(rolledBack):0.00} % offered 2.0.0, {rolledBack.Values.Count(r => r == Offer140)} of {Devices} the 1.4.0 offer");
-        log.WriteLine($"test took {clock.Elapsed.TotalSeconds:0.0} s");
-    }
-
-    /// <summary>
-    /// The devices offered 2.0.0 at <paramref name="bps"/>: within ±2 points of the share, exactly the
-    /// devices whose bucket (spec §3) is below it, and everyone else keeps the answer from before.
-    /// </summary>
-    private HashSet<string> AssertCohort(IReadOnlyDictionary<string, string> replies, IReadOnlyDictionary<string, string> before, string rolloutId, int bps, string step)
-    {
-        var cohort = DeviceIds.Where(id => IsOffer200(replies[id])).ToHashSet();
-        var share = Share(replies);
-        log.WriteLine($"{step}: {share:0.00} % offered 2.0.0 ({cohort.Count} of {Devices}), rollout {rolloutId}");
-        Assert.InRange(share, bps / 100.0 - 2, bps / 100.0 + 2);
-        Assert.All(DeviceIds, id =>
-        {
-            var inRollout = RolloutBucket.IsIn(RolloutBucket.Compute(rolloutId, id), bps);
-            Assert.True(inRollout == cohort.Contains(id), $"{step}: device {id} in rollout {inRollout} but reply {replies[id]}");
-            if (inRollout)
-            {
-                AssertOffer200(replies[id]);
-            }
-            else
-            {
-                Assert.Equal(before[id], replies[id]);
-            }
-        });
-        return cohort;
-    }
-
-    private static double Share(IReadOnlyDictionary<string, string> replies) => 100.0 * replies.Values.Count(IsOffer200) / Devices;
-
-    private static bool IsOffer200(string reply)
-    {
-        using var json = JsonDocument.Parse(reply);
-        return !json.RootElement.TryGetProperty("error", out _) && json.RootElement.GetProperty("version").GetString() == "2.0.0";
-    }
-
-    /// <summary>2.0.0 offered as added: no error, no kind, its URL and checksum, an empty session key.</summary>
-    private static void AssertOffer200(string reply)
-    {
-        var offer = JsonNode.Parse(reply)!.AsObject();
-        Assert.Equal(["checksum", "session_key", "url", "version"], offer.Select(p => p.Key).Order());
-        Assert.Equal(("2.0.0", Url200, "", Checksum), ((string?)offer["version"], (string?)offer["url"], (string?)offer["session_key"], (string?)offer["checksum"]));
-    }
-
-    /// <summary>Every device's reply (raw JSON), after checking both edges answered it identically with 200.</summary>
-    private async Task<IReadOnlyDictionary<string, string>> AskBothEdgesAsync(string step)
-    {
-        var replies = new ConcurrentDictionary<string, string>();
-        var mismatches = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(DeviceIds, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
-        {
-            var a = await CheckAsync(_edgeA, id);
-            var b = await CheckAsync(_edgeB, id);
-            if (a != b)
-            {
-                mismatches.Add($"{id}: edge-a {a} / edge-b {b}");
-            }
-
-            replies[id] = a;
-        });
-        Assert.True(mismatches.IsEmpty, $"{step}: {mismatches.Count} devices answered differently, e.g. {mismatches.FirstOrDefault()}");
-        return replies;
-    }
-
-    /// <summary>The Android plugin's body with no defaultChannel, so the device lands on public production.</summary>
-    private static async Task<string> CheckAsync(TestEdge edge, string deviceId)
-    {
-        var body = (Dictionary<string, object>)Documents.AndroidCheck(deviceId);
-        body.Remove("defaultChannel");
-        Assert.Equal(("1.3.1", "1.2.0"), ((string)body["version_name"], (string)body["version_build"]));
-        using var response = await edge.Http.PostAsJsonAsync("/updates", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == 200, $"{edge.Name} answered {(int)response.StatusCode} for {deviceId}: {text}");
-        return JsonNode.Parse(text)!.ToJsonString();
-    }
-
-    private async Task<string> RolloutIdAsync()
-    {
-        var channels = JsonNode.Parse((await RunAsync("channel", "list", "--app", App, "--json")).Out)!.AsArray();
-        return (string)channels.Single(c => (string?)c!["name"] == "production")!["rollout"]!["id"]!;
-    }
-
-    /// <summary>A writing step of the pipeline: --wait --timeout 10s, exit 0, served by both edges.</summary>
-    private async Task WriteAsync(params string[] args)
-    {
-        var (code, stdout, stderr) = await RunAsync([.. args, "--wait", "--timeout", "10s"]);
-        Assert.True(code == 0, $"{string.Join(' ', args)} exited {code}: {stderr}");
-        Assert.Contains("served by all 2 live edges", stdout, StringComparison.Ordinal);
-    }
-
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, "--redis", _redis.ConnectionString], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    /// <summary>Lower-case UUIDs from a seeded Random: the same devices on every run.</summary>
-    private static string[] NewDeviceIds()
-    {
-        var random = new Random(20261201);
-        var bytes = new byte[16];
-        return [.. Enumerable.Range(0, Devices).Select(_ =>
-        {
-            random.NextBytes(bytes);
-            return new Guid(bytes).ToString("D");
-        })];
-    }
+    protected override Task WaitForLiveEdgesAsync() =>
+        Eventually.TrueAsync(async () => (await RunAsync("edges")).Out.StartsWith("2 live edges", StringComparison.Ordinal), "both edges to be live");
 }

@@ -20,7 +20,7 @@ internal static class OverrideCommand
             var (appId, deviceId, name) = (parsed.GetRequiredValue(app), parsed.GetRequiredValue(device), parsed.GetRequiredValue(channel));
             var generation = await publisher.SetOverrideAsync(appId, deviceId, name).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"pinned {deviceId} of {appId} to {name} (overrides generation {generation})").ConfigureAwait(false);
-            return await EdgeWait.RunAsync(context, parsed, publisher, appId, generation, overrides: true).ConfigureAwait(false);
+            return await EdgeWait.RunForOverridesAsync(context, parsed, publisher, appId, generation).ConfigureAwait(false);
         }));
         return command;
     }
@@ -36,7 +36,7 @@ internal static class OverrideCommand
             var (appId, deviceId) = (parsed.GetRequiredValue(app), parsed.GetRequiredValue(device));
             var generation = await publisher.RemoveOverrideAsync(appId, deviceId).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"removed the pin of {deviceId} in {appId} (overrides generation {generation})").ConfigureAwait(false);
-            return await EdgeWait.RunAsync(context, parsed, publisher, appId, generation, overrides: true).ConfigureAwait(false);
+            return await EdgeWait.RunForOverridesAsync(context, parsed, publisher, appId, generation).ConfigureAwait(false);
         }));
         return command;
     }

@@ -75,14 +75,13 @@ internal static class PublishCommand
     {
         // Recorded like every release operation: the channels a document changes get a history entry.
         var change = new ChangeContext(context.Release.ActorOf(parsed), "publish");
-        var publisher = store.Publisher;
         var result = ExitCodes.Ok;
         foreach (var (file, bytes) in documents)
         {
             var generation = await store.Changes.ReplaceAsync(bytes, change).ConfigureAwait(false);
             var appId = AppDocument.Parse(bytes, 0).AppId;
             await context.Output.WriteLineAsync($"published {appId} from {file} at generation {generation}").ConfigureAwait(false);
-            result = Math.Max(result, await EdgeWait.RunAsync(context, parsed, publisher, appId, generation, overrides: false).ConfigureAwait(false));
+            result = Math.Max(result, await EdgeWait.RunAsync(context, parsed, store.Store, appId, generation).ConfigureAwait(false));
         }
 
         return result;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Capgo.Edge.ControlPlane;
 using Capgo.Edge.ControlPlane.Releases;
-using Capgo.Edge.Redis;
-using StackExchange.Redis;
 
 namespace Capgo.Edge.Cli.Commands;
 
@@ -88,14 +86,13 @@ internal sealed class ReleaseOptions
     };
 }
 
-/// <summary>The release side of the publisher library, on one Redis connection.</summary>
-internal sealed record ReleaseStore(ProjectionPublisher Publisher, AppChanges Changes, ChannelHistory History, ReleaseOperations Operations)
+/// <summary>The release side of the publisher library on one store: Redis, or a projection folder (<c>--dir</c>).</summary>
+internal sealed record ReleaseStore(AppStore Store, AppChanges Changes, ChannelHistory History, ReleaseOperations Operations)
 {
-    public static ReleaseStore Create(IConnectionMultiplexer redis, RedisLayout layout)
+    public static ReleaseStore Create(AppStore store)
     {
-        var publisher = new ProjectionPublisher(redis, layout);
-        var changes = new AppChanges(redis, layout, publisher);
-        var history = new ChannelHistory(redis, layout);
-        return new ReleaseStore(publisher, changes, history, new ReleaseOperations(changes, history));
+        var changes = new AppChanges(store);
+        var history = new ChannelHistory(store);
+        return new ReleaseStore(store, changes, history, new ReleaseOperations(changes, history));
     }
 }

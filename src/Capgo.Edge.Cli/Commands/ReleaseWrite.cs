@@ -95,7 +95,7 @@ internal static class ReleaseWrite
                 : $"{path}: nothing changed, {appId} stays at generation {change.Before}").ConfigureAwait(false);
         }
 
-        return await EdgeWait.RunAsync(context, parsed, store.Publisher, appId, change.After, overrides: false, quiet: json).ConfigureAwait(false);
+        return await EdgeWait.RunAsync(context, parsed, store.Store, appId, change.After, quiet: json).ConfigureAwait(false);
     }
 
     /// <summary>

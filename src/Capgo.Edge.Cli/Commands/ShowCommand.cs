@@ -9,10 +9,15 @@ namespace Capgo.Edge.Cli.Commands;
 /// </summary>
 internal static class ShowCommand
 {
-    public static Command Create(CliContext context) =>
-        AppCommand.Create(context, "show", "print a published app's current document as publishable JSON", async (publisher, appId) =>
+    public static Command Create(CliContext context)
+    {
+        var app = CliOptions.App();
+        var command = new Command("show", "print a published app's current document as publishable JSON") { app };
+        CliOptions.Require(command, "show", app);
+        command.SetAction((parsed, _) => context.WithReleasesAsync(parsed, async store =>
         {
-            var document = await publisher.GetDocumentAsync(appId).ConfigureAwait(false);
+            var appId = parsed.GetRequiredValue(app);
+            var document = await store.Store.GetDocumentAsync(appId).ConfigureAwait(false);
             if (document is null)
             {
                 return await AppCommand.NotPublishedAsync(context, appId).ConfigureAwait(false);
@@ -20,5 +25,7 @@ internal static class ShowCommand
 
             await context.Output.WriteLineAsync(Encoding.UTF8.GetString(document)).ConfigureAwait(false);
             return ExitCodes.Ok;
-        });
+        }));
+        return command;
+    }
 }

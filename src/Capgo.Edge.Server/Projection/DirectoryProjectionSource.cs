@@ -1,11 +1,14 @@
 using Capgo.Edge.Core;
+using Capgo.Edge.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Projection;
 
 /// <summary>
 /// Standalone mode: loads every <c>*.json</c> app document of a folder and reloads a file when it
-/// changes. A bad document is refused whole and the app keeps its last good snapshot.
+/// changes. A bad document is refused whole and the app keeps its last good snapshot. After each scan,
+/// and at least every <see cref="FolderAcknowledgement.Interval"/>, it acknowledges the content it serves in the folder
+/// (<see cref="ProjectionFolder"/>), so a release command's <c>--wait</c> sees exactly what each edge loaded.
 /// </summary>
 internal sealed partial class DirectoryProjectionSource : BackgroundService
 {
@@ -14,12 +17,15 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<DirectoryProjectionSource> _logger;
     private readonly Dictionary<string, (DateTime WriteTime, long Length, string? AppId)> _seen = new(StringComparer.Ordinal);
+
+    private readonly FolderAcknowledgement _ack;
     private readonly SemaphoreSlim _changed = new(0);
     private long _generation;
 
     public DirectoryProjectionSource(
         ProjectionStore store,
         IOptions<ProjectionOptions> options,
+        EdgeIdentity identity,
         TimeProvider time,
         ILogger<DirectoryProjectionSource> logger)
     {
@@ -27,6 +33,7 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _ack = new FolderAcknowledgement(Path.GetFullPath(_options.Directory), identity.Name, _options.Acknowledge, time, logger);
 
         // Generations are microseconds since the Unix epoch, as in Redis mode: they keep increasing
         // across restarts and tell the age of what is served.
@@ -38,21 +45,32 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         var directory = Path.GetFullPath(_options.Directory);
         using var watcher = CreateWatcher(directory);
         Scan(directory);
+        _ack.Write();
+        var lastScan = _time.GetTimestamp();
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            bool signalled;
             try
             {
                 // Woken by the watcher, or by the poll interval in case an event was lost.
-                await _changed.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                signalled = await _changed.WaitAsync(_options.PollInterval < FolderAcknowledgement.Interval ? _options.PollInterval : FolderAcknowledgement.Interval, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
 
-            Scan(directory);
+            if (signalled || _time.GetElapsedTime(lastScan) >= _options.PollInterval)
+            {
+                Scan(directory);
+                lastScan = _time.GetTimestamp();
+            }
+
+            _ack.Write();
         }
+
+        _ack.Remove();
     }
 
     private FileSystemWatcher? CreateWatcher(string directory)
@@ -111,6 +129,7 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         {
             if (_seen[path].AppId is { } removed && _store.Remove(removed))
             {
+                _ack.Served.Remove(removed);
                 var file = Path.GetFileName(path);
                 LogAppRemoved(_logger, removed, file);
             }
@@ -144,6 +163,7 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         {
             var snapshot = AppDocument.Parse(bytes, Interlocked.Increment(ref _generation));
             _store.TryApply(snapshot);
+            _ack.Served[snapshot.AppId] = ProjectionFolder.ContentHash(bytes);
             LogAppLoaded(_logger, snapshot.AppId, snapshot.Generation, file);
             return snapshot.AppId;
         }
