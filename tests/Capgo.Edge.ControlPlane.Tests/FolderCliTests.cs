@@ -12,11 +12,13 @@ public sealed class FolderCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunAsync(false, args);
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(bool interactive, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync(args, output, error);
+        var code = await Cli.CliApp.RunAsync(args, output, error, interactive);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -83,6 +85,15 @@ public sealed class FolderCliTests : IDisposable
         var (code, _, err) = await RunAsync("rollout", "resume", "--app", App, "--channel", "production", "--wait", "--timeout", "300ms", "--dir", _dir);
         Assert.Equal(3, code);
         Assert.Contains("stuck", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("waiting:", err, StringComparison.Ordinal); // redirected: no progress line
+
+        // On a terminal the wait shows its progress on one rewritten line; with --json it stays quiet.
+        (code, _, err) = await RunAsync(true, "rollout", "pause", "--app", App, "--channel", "production", "--wait", "--timeout", "300ms", "--dir", _dir);
+        Assert.Equal(3, code);
+        Assert.Contains("\rwaiting: 0 of 1 edges serve generation", err, StringComparison.Ordinal);
+        (code, _, err) = await RunAsync(true, "rollout", "resume", "--app", App, "--channel", "production", "--wait", "--timeout", "300ms", "--json", "--dir", _dir);
+        Assert.Equal(3, code);
+        Assert.DoesNotContain("waiting:", err, StringComparison.Ordinal);
 
         // The document kept its hand-given name.
         Assert.False(File.Exists(ProjectionFolder.AppFile(_dir, App)));
