@@ -18,8 +18,18 @@ public abstract class ReleasePipeline(ITestOutputHelper log) : IAsyncLifetime
 {
     private const string App = Documents.AppId;
     private const int Devices = 10_000;
-    private static readonly string Checksum = Convert.ToHexStringLower(SHA256.HashData("com.demo.app 2.0.0"u8));
     private const string Url200 = "https://cdn.example.com/com.demo.app/2.0.0.zip";
+    private const string FilesBase = "https://cdn.example.com/com.demo.app/2.0.0";
+
+    /// <summary>Bundle 2.0.0 as a web build zips it: one top folder holding index.html and its script.</summary>
+    private static readonly (string Path, string Content)[] BundleFiles =
+    [
+        ("dist/index.html", "<!doctype html><script src=\"app.js\"></script>"),
+        ("dist/app.js", "console.log('2.0.0');"),
+    ];
+
+    private static readonly byte[] Zip200 = BuildZip();
+    private static readonly string Checksum = Convert.ToHexStringLower(SHA256.HashData(Zip200));
 
     /// <summary>
     /// What a device on 1.3.1 (native 1.2.0, plugin 8.51.23) is offered by production on 1.4.0: the
@@ -74,7 +84,9 @@ public abstract class ReleasePipeline(ITestOutputHelper log) : IAsyncLifetime
         string[] production = ["--app", App, "--channel", "production", "--actor", "ci"];
         await WriteAsync("publish", file);
         await WriteAsync(["rollout", "abort", .. production]);
-        await WriteAsync("bundle", "add", "--app", App, "--name", "2.0.0", "--url", Url200, "--checksum", Checksum, "--actor", "ci");
+        var zip = Path.Combine(_dir, "2.0.0.zip");
+        await File.WriteAllBytesAsync(zip, Zip200);
+        await WriteAsync("bundle", "add", "--app", App, "--name", "2.0.0", "--url", Url200, "--zip", zip, "--manifest-base", FilesBase, "--actor", "ci");
         // The sample's production channel blocks major upgrades (disable_auto_update = major), so a
         // device on native 1.2.0 would get disable_auto_update_to_major for 2.0.0, never an offer.
         // A release of a new major lifts that first; it does not change the 1.4.0 answer.
@@ -140,12 +152,19 @@ public abstract class ReleasePipeline(ITestOutputHelper log) : IAsyncLifetime
         return !json.RootElement.TryGetProperty("error", out _) && json.RootElement.GetProperty("version").GetString() == "2.0.0";
     }
 
-    /// <summary>2.0.0 offered as added: no error, no kind, its URL and checksum, an empty session key.</summary>
+    /// <summary>
+    /// 2.0.0 offered as added from its zip: no error, no kind, its URL, the zip's SHA-256, an empty session
+    /// key, and the manifest of its files (paths without the top folder, hashes of their bytes).
+    /// </summary>
     private static void AssertOffer200(string reply)
     {
         var offer = JsonNode.Parse(reply)!.AsObject();
-        Assert.Equal(["checksum", "session_key", "url", "version"], offer.Select(p => p.Key).Order());
+        Assert.Equal(["checksum", "manifest", "session_key", "url", "version"], offer.Select(p => p.Key).Order());
         Assert.Equal(("2.0.0", Url200, "", Checksum), ((string?)offer["version"], (string?)offer["url"], (string?)offer["session_key"], (string?)offer["checksum"]));
+        var manifest = offer["manifest"]!.AsArray().Select(static f => ((string)f!["file_name"]!, (string)f["file_hash"]!, (string)f["download_url"]!)).OrderBy(static f => f.Item1).ToList();
+        Assert.Equal(
+            BundleFiles.Select(static f => (f.Path[5..], Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(f.Content))), $"{FilesBase}/{f.Path[5..]}")).OrderBy(static f => f.Item1).ToList(),
+            manifest);
     }
 
     /// <summary>Every device's reply (raw JSON), after checking every edge answered it identically with 200.</summary>
@@ -203,6 +222,21 @@ public abstract class ReleasePipeline(ITestOutputHelper log) : IAsyncLifetime
         using var error = new StringWriter();
         var code = await Cli.CliApp.RunAsync([.. args, .. StoreArgs], output, error);
         return (code, output.ToString(), error.ToString());
+    }
+
+    private static byte[] BuildZip()
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (path, content) in BundleFiles)
+            {
+                using var entry = new StreamWriter(archive.CreateEntry(path).Open());
+                entry.Write(content);
+            }
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>Lower-case UUIDs from a seeded Random: the same devices on every run.</summary>
