@@ -207,8 +207,10 @@ public sealed class ProjectionPublisher
     }
 
     /// <summary>
-    /// Waits until every live edge reports serving <paramref name="generation"/> (or newer) of the app
-    /// — its document, or its overrides when <paramref name="overrides"/> is set.
+    /// Waits until every live edge serves the app's document (or, with <paramref name="overrides"/>, its
+    /// overrides) at exactly <paramref name="generation"/>, or at the generation Redis holds now when a
+    /// later change replaced it. Generations are compared for equality: one from a clock that went back
+    /// is not taken for older, and an edge holding another generation is lagging.
     /// </summary>
     /// <remarks><paramref name="progress"/> is told each poll's state (e.g. for a terminal's progress line).</remarks>
     public async Task<WaitResult> WaitForEdgesAsync(string appId, long generation, bool overrides, TimeSpan timeout, IProgress<WaitResult>? progress = null, CancellationToken cancellationToken = default)
@@ -217,12 +219,14 @@ public sealed class ProjectionPublisher
         var edges = await LiveEdgesAsync().ConfigureAwait(false);
         while (true)
         {
+            var current = Generations.Parse(await _db.HashGetAsync(_layout.App(appId), overrides ? "ogen" : "gen").ConfigureAwait(false));
             var serving = new List<string>();
             var lagging = new List<string>();
             foreach (var edge in edges)
             {
                 var (gen, ogen) = Generations.ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
-                ((overrides ? ogen : gen) >= generation ? serving : lagging).Add(edge);
+                var held = overrides ? ogen : gen;
+                (held == generation || (held == current && current != 0) ? serving : lagging).Add(edge);
             }
 
             var state = new WaitResult(lagging.Count == 0, serving, lagging);

@@ -26,7 +26,15 @@ public static class AppDocument
 
         using (document)
         {
-            return Build(document.RootElement, generation);
+            try
+            {
+                return Build(document.RootElement, generation);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A string JSON accepts but .NET cannot decode (a lone surrogate escape such as "\ud800").
+                throw new ProjectionException("$", $"holds a string that is not valid Unicode ({ex.Message})");
+            }
         }
     }
 

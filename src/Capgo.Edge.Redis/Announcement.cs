@@ -5,10 +5,12 @@ namespace Capgo.Edge.Redis;
 /// <summary>
 /// One announcement on the changes channel:
 /// <c>{"type":"app","app_id":"…","generation":N}</c>,
-/// <c>{"type":"override","app_id":"…","generation":N,"device_id":"…","channel":"…"|null}</c>,
+/// <c>{"type":"override","app_id":"…","generation":N,"previous":M,"device_id":"…","channel":"…"|null}</c>,
 /// <c>{"type":"delete","app_id":"…","generation":N}</c>.
+/// An override announcement names the overrides generation it follows (<c>previous</c>): an edge holding
+/// exactly that applies the change in place; any other means it missed one and reloads the overrides.
 /// </summary>
-public sealed record Announcement(string Type, string AppId, long Generation, string? DeviceId = null, string? Channel = null)
+public sealed record Announcement(string Type, string AppId, long Generation, string? DeviceId = null, string? Channel = null, long? Previous = null)
 {
     public const string AppType = "app";
     public const string OverrideType = "override";
@@ -21,6 +23,7 @@ public sealed record Announcement(string Type, string AppId, long Generation, st
             var reader = new Utf8JsonReader(json);
             string? type = null, appId = null, deviceId = null, channel = null;
             long generation = 0;
+            long? previous = null;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return null;
@@ -35,13 +38,14 @@ public sealed record Announcement(string Type, string AppId, long Generation, st
                     case "type": type = reader.GetString(); break;
                     case "app_id": appId = reader.GetString(); break;
                     case "generation": generation = reader.GetInt64(); break;
+                    case "previous": previous = reader.GetInt64(); break;
                     case "device_id": deviceId = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
                     case "channel": channel = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
                     default: reader.Skip(); break;
                 }
             }
 
-            return type is null || appId is null ? null : new Announcement(type, appId, generation, deviceId, channel);
+            return type is null || appId is null ? null : new Announcement(type, appId, generation, deviceId, channel, previous);
         }
         catch (JsonException)
         {

@@ -41,9 +41,11 @@ internal sealed class EdgePresence
                 {
                     db.SortedSetAdd(_layout.Edges, _identity.Name, _time.GetUtcNow().ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
                 }
-                catch (RedisException)
+                catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    // Redis is away; a missed heartbeat is harmless and the next one follows.
+                    // Redis is away (or the connection is being disposed at shutdown): a missed
+                    // heartbeat is harmless and the next one follows. A timer callback must not
+                    // throw: that would end the process.
                 }
             },
             null,

@@ -3,11 +3,25 @@ using StackExchange.Redis;
 
 namespace Capgo.Edge.Redis;
 
-/// <summary>How generations are written in Redis: decimal text, absent meaning 0 (docs/redis-layout.md).</summary>
+/// <summary>
+/// How generations are written in Redis: decimal text, absent meaning 0 (docs/redis-layout.md). A value
+/// that is not one is bad data: <see cref="FormatException"/> naming it, which the sync treats as the
+/// app's data being refused.
+/// </summary>
 internal static class Generations
 {
-    public static long Parse(RedisValue value) =>
-        value.IsNullOrEmpty ? 0 : long.Parse(value.ToString(), CultureInfo.InvariantCulture);
+    public static long Parse(RedisValue value)
+    {
+        if (value.IsNullOrEmpty)
+        {
+            return 0;
+        }
+
+        var text = value.ToString();
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+            ? generation
+            : throw new FormatException($"generation '{(text.Length > 40 ? text[..40] + "…" : text)}' is not a non-negative integer");
+    }
 
     public static long Parse(RedisResult result) => long.Parse(result.ToString(), CultureInfo.InvariantCulture);
 

@@ -27,7 +27,7 @@ internal sealed partial class ProjectionReader
         _logger = logger;
     }
 
-    /// <summary>Fetches and installs one app; an app gone from Redis (or unreadable) is left as held.</summary>
+    /// <summary>Fetches and installs one app; an app gone from Redis (or refused) is left as held.</summary>
     public async Task LoadAsync(IDatabase db, string appId, bool forceOverrides)
     {
         if (await FetchAsync(db, appId, forceOverrides).ConfigureAwait(false) is { } fetched)
@@ -36,7 +36,12 @@ internal sealed partial class ProjectionReader
         }
     }
 
-    /// <summary>Reads and parses an app, and its overrides when they moved (or when forced).</summary>
+    /// <summary>
+    /// Reads and parses an app, and its overrides when they are not the ones held (or when forced). Bad
+    /// data — a malformed generation or document — is refused for this app alone: it keeps its last good
+    /// snapshot, the refusal is recorded in the store (health, metrics) and logged once per reason, and
+    /// the result is null. Only Redis failures propagate.
+    /// </summary>
     public async Task<FetchedApp?> FetchAsync(IDatabase db, string appId, bool forceOverrides)
     {
         var fields = await db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
@@ -45,22 +50,26 @@ internal sealed partial class ProjectionReader
             return null;
         }
 
-        var gen = Generations.Parse(fields[1]);
-        var ogen = Generations.Parse(fields[2]);
         AppSnapshot parsed;
+        long ogen;
         try
         {
+            var gen = Generations.Parse(fields[1]);
+            ogen = Generations.Parse(fields[2]);
             parsed = AppDocument.Parse(((byte[])fields[0]!).AsSpan(), gen);
         }
         catch (ProjectionException ex)
         {
             // Publishers validate before writing; a bad document here was written by hand.
-            LogDocumentRejected(_logger, appId, ex.Field, ex.Problem);
-            return null;
+            return Refuse(appId, $"{ex.Field}: {ex.Problem}");
+        }
+        catch (FormatException ex)
+        {
+            return Refuse(appId, ex.Message);
         }
 
         var overrides = _store.Find(appId)?.Overrides;
-        if (overrides is null || forceOverrides || overrides.Generation < ogen)
+        if (overrides is null || forceOverrides || overrides.Generation != ogen)
         {
             overrides = await LoadOverridesAsync(db, appId, ogen).ConfigureAwait(false);
         }
@@ -68,22 +77,37 @@ internal sealed partial class ProjectionReader
         return new FetchedApp(parsed, overrides);
     }
 
-    /// <summary>Swaps a fetched app into the store unless a newer one is held; on the sync loop only.</summary>
+    /// <summary>Records that the app's data is refused; logs only a new reason, so a reconcile that meets it again stays quiet.</summary>
+    public FetchedApp? Refuse(string appId, string reason)
+    {
+        if (_store.Reject(appId, reason))
+        {
+            LogDataRejected(_logger, appId, reason);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Swaps a fetched app into the store; on the sync loop only. What was fetched is what Redis holds
+    /// now, so it replaces any other generation held, older or — after Redis's clock went back — newer.
+    /// </summary>
     public void Install(IDatabase db, FetchedApp fetched)
     {
         var (parsed, overrides) = fetched;
         var held = _store.Find(parsed.AppId);
-        if (held is not null && held.Generation >= parsed.Generation)
+        _store.Accept(parsed.AppId);
+        if (held is not null && held.Generation == parsed.Generation)
         {
-            // Same document, newer overrides: swap the map in without a new generation.
-            if (held.Generation == parsed.Generation && !ReferenceEquals(held.Overrides, overrides))
+            // Same document, other overrides: swap the map in without a new generation.
+            if (!ReferenceEquals(held.Overrides, overrides))
             {
                 _store.Replace(held.WithOverrides(overrides));
             }
         }
         else
         {
-            _store.TryApply(parsed.WithOverrides(overrides));
+            _store.Replace(parsed.WithOverrides(overrides));
             LogAppLoaded(_logger, parsed.AppId, parsed.Generation);
         }
 
@@ -118,8 +142,8 @@ internal sealed partial class ProjectionReader
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Loaded app {AppId} at generation {Generation} from Redis")]
     private static partial void LogAppLoaded(ILogger logger, string appId, long generation);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Ignored app {AppId} from Redis: {Field}: {Problem}; keeping the last good snapshot")]
-    private static partial void LogDocumentRejected(ILogger logger, string appId, string field, string problem);
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Refused app {AppId} from Redis: {Reason}; keeping its last good snapshot")]
+    private static partial void LogDataRejected(ILogger logger, string appId, string reason);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Deleted app {AppId}")]
     private static partial void LogAppDeleted(ILogger logger, string appId);

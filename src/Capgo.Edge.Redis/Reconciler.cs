@@ -5,8 +5,9 @@ using StackExchange.Redis;
 namespace Capgo.Edge.Redis;
 
 /// <summary>
-/// Converges on Redis after anything missed: compares every app's generations with what is held,
-/// reloads what is stale, applies tombstones, and marks the projection loaded the first time.
+/// Converges on Redis after anything missed: compares every app's generations with what is held —
+/// for equality, so neither a missed announcement nor a clock that went back leaves an app stale —
+/// reloads what differs, applies tombstones, and marks the projection loaded the first time.
 /// Runs on the sync loop.
 /// </summary>
 internal sealed partial class Reconciler
@@ -28,41 +29,45 @@ internal sealed partial class Reconciler
         _logger = logger;
     }
 
-    /// <summary>
-    /// One pass; true when Redis answered it all. <paramref name="heldAtFailure"/> (generations held
-    /// when the connection dropped) finds override changes missed while away: their announcements
-    /// carry the change, so the latest generation alone cannot tell.
-    /// </summary>
-    public async Task<bool> ReconcileAsync(IDatabase db, IReadOnlyDictionary<string, (long Gen, long OGen)>? heldAtFailure)
+    /// <summary>One pass; true when Redis answered it all. An app with bad data is refused alone.</summary>
+    public async Task<bool> ReconcileAsync(IDatabase db)
     {
         try
         {
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
             var pending = ids.Select(id => (Id: id.ToString(), Gens: db.HashGetAsync(_layout.App(id.ToString()), ["gen", "ogen"]))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
-            var stale = new List<(string Id, bool ForceOverrides)>();
+            var stale = new List<string>();
             foreach (var (id, gensTask) in pending)
             {
                 var gens = await gensTask.ConfigureAwait(false);
-                var gen = Generations.Parse(gens[0]);
-                var ogen = Generations.Parse(gens[1]);
+                long gen, ogen;
+                try
+                {
+                    (gen, ogen) = (Generations.Parse(gens[0]), Generations.Parse(gens[1]));
+                }
+                catch (FormatException ex)
+                {
+                    _reader.Refuse(id, ex.Message);
+                    continue;
+                }
+
                 if (gen == 0)
                 {
                     continue;
                 }
 
                 var held = _store.Find(id);
-                var missedOverrides = heldAtFailure is not null && heldAtFailure.TryGetValue(id, out var atFailure) && atFailure.OGen != ogen;
-                if (held is null || held.Generation < gen || held.Overrides.Generation < ogen || missedOverrides)
+                if (held is null || held.Generation != gen || held.Overrides.Generation != ogen)
                 {
-                    stale.Add((id, missedOverrides));
+                    stale.Add(id);
                 }
             }
 
             // Fetch and parse in parallel (a cold start reads every app), install on this loop.
             var fetched = new FetchedApp?[stale.Count];
             await Parallel.ForAsync(0, stale.Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-                fetched[i] = await _reader.FetchAsync(db, stale[i].Id, stale[i].ForceOverrides).ConfigureAwait(false)).ConfigureAwait(false);
+                fetched[i] = await _reader.FetchAsync(db, stale[i], forceOverrides: false).ConfigureAwait(false)).ConfigureAwait(false);
             foreach (var app in fetched)
             {
                 if (app is not null)
@@ -71,10 +76,10 @@ internal sealed partial class Reconciler
                 }
             }
 
+            // A tombstone is there only while the app is deleted (a publish clears it), whatever the generations say.
             foreach (var tombstone in tombstones)
             {
-                var held = _store.Find(tombstone.Name.ToString());
-                if (held is not null && held.Generation <= Generations.Parse(tombstone.Value))
+                if (_store.Find(tombstone.Name.ToString()) is { } held)
                 {
                     _reader.Remove(db, held.AppId);
                 }

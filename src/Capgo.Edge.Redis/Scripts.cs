@@ -9,8 +9,9 @@ namespace Capgo.Edge.Redis;
 internal static class Scripts
 {
     /// <summary>
-    /// Generations are microseconds of Redis's own clock, or last + 1 when that is not newer. They keep
-    /// increasing even when Redis comes back empty, so edges never ignore the next publish.
+    /// Generations are microseconds of Redis's own clock, or last + 1 when that is not newer: unique
+    /// names of changes that tell their age. Edges compare them for equality only, so a generation from
+    /// a clock that went back (Redis back empty on a host whose clock is behind) still applies.
     /// </summary>
     private const string NextGeneration = """
         local function nextgen(key)
@@ -92,10 +93,11 @@ internal static class Scripts
           redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
           channel = ARGV[3]
         end
+        local previous = redis.call('HGET', KEYS[2], 'ogen') or '0'
         local gen = nextgen(KEYS[1])
         redis.call('HSET', KEYS[2], 'ogen', gen)
         redis.call('PUBLISH', ARGV[4], '{"type":"override","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen ..
-          ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
+          ',"previous":' .. previous .. ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
         return gen
         """;
 

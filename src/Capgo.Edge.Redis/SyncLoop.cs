@@ -28,10 +28,6 @@ internal sealed partial class SyncLoop : BackgroundService
     private readonly ILogger<SyncLoop> _logger;
     private readonly Channel<SyncEvent> _events = Channel.CreateUnbounded<SyncEvent>(new UnboundedChannelOptions { SingleReader = true });
 
-    // Generations held when the connection dropped: announcements missed while away are detected
-    // against these, even if newer announcements arrive before the reconcile runs.
-    private Dictionary<string, (long Gen, long OGen)>? _heldAtFailure;
-
     public SyncLoop(
         ProjectionStore store,
         RedisConnections connections,
@@ -92,7 +88,7 @@ internal sealed partial class SyncLoop : BackgroundService
         {
             if (_time.GetUtcNow() >= nextReconcile)
             {
-                await ReconcileAsync(db).ConfigureAwait(false);
+                await SuperviseAsync(() => _reconciler.ReconcileAsync(db)).ConfigureAwait(false);
                 nextReconcile = _time.GetUtcNow() + (_store.IsLoaded ? _options.ReconcileInterval : TimeSpan.FromMilliseconds(500));
             }
 
@@ -105,7 +101,7 @@ internal sealed partial class SyncLoop : BackgroundService
                 {
                     while (_events.Reader.TryRead(out var e))
                     {
-                        await HandleAsync(db, e).ConfigureAwait(false);
+                        await SuperviseAsync(() => HandleAsync(db, e)).ConfigureAwait(false);
                     }
                 }
             }
@@ -160,81 +156,98 @@ internal sealed partial class SyncLoop : BackgroundService
         }
     }
 
-    private async Task ReconcileAsync(IDatabase db)
-    {
-        if (await _reconciler.ReconcileAsync(db, _heldAtFailure).ConfigureAwait(false))
-        {
-            _heldAtFailure = null;
-        }
-    }
-
-    private async Task HandleAsync(IDatabase db, SyncEvent e)
+    /// <summary>
+    /// Runs one step of the loop so that nothing but a stop ends the loop: a Redis failure degrades the
+    /// sync until the next reconcile repairs it; anything else is a defect, logged with its stack and
+    /// shown in health, and the edge goes on serving what it holds.
+    /// </summary>
+    private async Task SuperviseAsync(Func<Task> step)
     {
         try
         {
-            switch (e.Kind)
-            {
-                case SyncEventKind.Announcement:
-                    await ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
-                    break;
-                case SyncEventKind.Disconnected:
-                    _heldAtFailure ??= _store.Apps.ToDictionary(
-                        static a => a.AppId,
-                        static a => (a.Generation, a.Overrides.Generation),
-                        StringComparer.OrdinalIgnoreCase);
-                    _status.Degraded("Redis connection lost; serving the last projection held");
-                    break;
-                case SyncEventKind.Restored:
-                    LogReconnected(_logger);
-                    await ReconcileAsync(db).ConfigureAwait(false);
-
-                    // Commands fail fast while Redis is away, so an acknowledgement written then is
-                    // lost; writing every held app's again lets --wait see what this edge serves.
-                    foreach (var app in _store.Apps)
-                    {
-                        _presence.Acknowledge(db, app);
-                    }
-
-                    break;
-            }
+            await step().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // The periodic reconcile retries whatever failed here.
             _status.Degraded("Redis error: " + ex.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStepFailed(_logger, ex);
+            _status.Degraded("sync step failed: " + ex.GetType().Name);
+        }
     }
 
+    private async Task HandleAsync(IDatabase db, SyncEvent e)
+    {
+        switch (e.Kind)
+        {
+            case SyncEventKind.Announcement:
+                await ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
+                break;
+            case SyncEventKind.Disconnected:
+                _status.Degraded("Redis connection lost; serving the last projection held");
+                break;
+            case SyncEventKind.Restored:
+                LogReconnected(_logger);
+                await _reconciler.ReconcileAsync(db).ConfigureAwait(false);
+
+                // Commands fail fast while Redis is away, so an acknowledgement written then is
+                // lost; writing every held app's again lets --wait see what this edge serves.
+                foreach (var app in _store.Apps)
+                {
+                    _presence.Acknowledge(db, app);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Applies one announcement. Generations are compared for equality only: what differs from what is
+    /// held is read from Redis, which holds the truth. An override change applies in place only on the
+    /// overrides generation it follows; after a gap (an announcement missed on any connection) the
+    /// app's overrides are read again.
+    /// </summary>
     private async Task ApplyAsync(IDatabase db, Announcement announcement)
     {
         var held = _store.Find(announcement.AppId);
         switch (announcement.Type)
         {
-            case Announcement.AppType when held is null || held.Generation < announcement.Generation:
+            case Announcement.AppType when held is null || held.Generation != announcement.Generation:
                 await _reader.LoadAsync(db, announcement.AppId, forceOverrides: false).ConfigureAwait(false);
                 break;
 
             case Announcement.OverrideType when held is not null && announcement.DeviceId is not null:
-                // Override announcements carry the change: applied in place, no read from Redis.
                 var map = held.Overrides;
-                if (map.Generation < announcement.Generation)
+                if (map.Generation == announcement.Generation)
                 {
-                    if (announcement.Channel is null)
-                    {
-                        map.Remove(announcement.DeviceId);
-                    }
-                    else
-                    {
-                        map.Set(announcement.DeviceId, announcement.Channel);
-                    }
-
-                    map.Generation = announcement.Generation;
-                    _presence.Acknowledge(db, held);
+                    break; // already held: read with the overrides after the change
                 }
 
+                if (announcement.Previous != map.Generation)
+                {
+                    LogOverrideGap(_logger, announcement.AppId, map.Generation, announcement.Previous ?? -1);
+                    await _reader.LoadAsync(db, announcement.AppId, forceOverrides: true).ConfigureAwait(false);
+                    break;
+                }
+
+                // Override announcements carry the change: applied in place, no read from Redis.
+                if (announcement.Channel is null)
+                {
+                    map.Remove(announcement.DeviceId);
+                }
+                else
+                {
+                    map.Set(announcement.DeviceId, announcement.Channel);
+                }
+
+                map.Generation = announcement.Generation;
+                _presence.Acknowledge(db, held);
                 break;
 
-            case Announcement.DeleteType when held is not null && held.Generation <= announcement.Generation:
+            case Announcement.DeleteType when held is not null:
                 _reader.Remove(db, announcement.AppId);
                 break;
         }
@@ -242,4 +255,10 @@ internal sealed partial class SyncLoop : BackgroundService
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "Redis connection restored; reconciling")]
     private static partial void LogReconnected(ILogger logger);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Information, Message = "Override announcement for {AppId} follows generation {Previous}, held {Held}: an announcement was missed; reloading the overrides")]
+    private static partial void LogOverrideGap(ILogger logger, string appId, long held, long previous);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Error, Message = "A sync step failed; the edge keeps serving what it holds and the next reconcile retries")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception);
 }

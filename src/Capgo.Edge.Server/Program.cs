@@ -1,6 +1,6 @@
 using Capgo.Edge.Server.Hosting;
 
-EdgeHost.Build(args).Run();
+return await EdgeExit.RunAsync(EdgeHost.Build(args)).ConfigureAwait(false);
 
 /// <summary>The entry point.</summary>
 public partial class Program;

@@ -52,6 +52,25 @@ public class AppDocumentTests
         }
         """;
 
+    [Theory]
+    [InlineData("app_id")]
+    [InlineData("bundle")]
+    [InlineData("comment")]
+    public void A_lone_surrogate_in_any_string_is_a_projection_error_not_a_crash(string where)
+    {
+        var json = where switch
+        {
+            "app_id" => SpecExample.Replace("\"com.demo.app\"", "\"com.demo.\\ud800app\"", StringComparison.Ordinal),
+            "bundle" => SpecExample.Replace("\"bundle\": \"1.0.0\"", "\"bundle\": \"1.0\\udc00.0\"", StringComparison.Ordinal),
+            _ => SpecExample.Replace("\"comment\": \"c\"", "\"comment\": \"\\ud83d\"", StringComparison.Ordinal),
+        };
+        Assert.NotEqual(SpecExample, json);
+
+        var error = Reject(json);
+
+        Assert.Contains("not valid Unicode", error.Problem, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Spec_example_is_read_field_by_field()
     {

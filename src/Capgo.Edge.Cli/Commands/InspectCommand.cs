@@ -25,7 +25,7 @@ internal static class InspectCommand
                 """).ConfigureAwait(false);
             foreach (var edge in info.Edges)
             {
-                var state = edge.Generation >= info.Generation && edge.OverridesGeneration >= info.OverridesGeneration ? "current" : "behind";
+                var state = edge.Generation == info.Generation && edge.OverridesGeneration == info.OverridesGeneration ? "current" : "behind";
                 await context.Output.WriteLineAsync($"  {edge.Edge}: generation {edge.Generation}, overrides {edge.OverridesGeneration} ({state})").ConfigureAwait(false);
             }
 

@@ -109,20 +109,41 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
             return;
         }
 
+        string[] files;
+        try
+        {
+            files = System.IO.Directory.GetFiles(directory, "*.json");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Removed or locked away mid-scan: keep serving what is held; the next event or poll retries.
+            LogReadFailed(_logger, directory, ex.Message);
+            return;
+        }
+
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.json"))
+        foreach (var path in files)
         {
             present.Add(path);
-            // Stamp the file before reading it: a file still being written then looks changed on the next scan.
-            var info = new FileInfo(path);
-            var (writeTime, length) = (info.LastWriteTimeUtc, info.Length);
-            if (_seen.TryGetValue(path, out var seen) && seen.WriteTime == writeTime && seen.Length == length)
+            _seen.TryGetValue(path, out var seen);
+            try
             {
-                continue;
-            }
+                // Stamp the file before reading it: a file still being written then looks changed on the next scan.
+                var info = new FileInfo(path);
+                var (writeTime, length) = (info.LastWriteTimeUtc, info.Length);
+                if (seen.WriteTime == writeTime && seen.Length == length)
+                {
+                    continue;
+                }
 
-            var appId = Load(path);
-            _seen[path] = (writeTime, length, appId ?? seen.AppId);
+                var bytes = File.ReadAllBytes(path);
+                _seen[path] = (writeTime, length, Load(path, bytes, seen.AppId) ?? seen.AppId);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Deleted since the listing, unreadable, or mid-write: not stamped, so the next event or poll retries.
+                LogReadFailed(_logger, Path.GetFileName(path), ex.Message);
+            }
         }
 
         foreach (var path in _seen.Keys.Where(p => !present.Contains(p)).ToList())
@@ -144,31 +165,26 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
         }
     }
 
-    private string? Load(string path)
+    /// <summary>
+    /// Parses and installs one file's document; a refused one leaves the app it held (if any) at its
+    /// last good snapshot and is recorded in the store, under that app or else the file's name.
+    /// </summary>
+    private string? Load(string path, byte[] bytes, string? heldAppId)
     {
         var file = Path.GetFileName(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException ex)
-        {
-            // Probably mid-write; the next event or poll retries.
-            LogReadFailed(_logger, file, ex.Message);
-            return null;
-        }
-
         try
         {
             var snapshot = AppDocument.Parse(bytes, Interlocked.Increment(ref _generation));
             _store.TryApply(snapshot);
+            _store.Accept(snapshot.AppId);
+            _store.Accept(file);
             _ack.Served[snapshot.AppId] = ProjectionFolder.ContentHash(bytes);
             LogAppLoaded(_logger, snapshot.AppId, snapshot.Generation, file);
             return snapshot.AppId;
         }
         catch (ProjectionException ex)
         {
+            _store.Reject(heldAppId ?? file, $"{ex.Field}: {ex.Problem}");
             LogDocumentRejected(_logger, file, ex.Field, ex.Problem);
             return null;
         }
@@ -186,7 +202,7 @@ internal sealed partial class DirectoryProjectionSource : BackgroundService
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Rejected app document {File}: {Field}: {Problem}. The app keeps its last good snapshot")]
     private static partial void LogDocumentRejected(ILogger logger, string file, string field, string problem);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not read {File}: {Reason}; retrying on the next change")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not read {File}: {Reason}; retrying on the next change or poll")]
     private static partial void LogReadFailed(ILogger logger, string file, string reason);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Removed app {AppId}: its file {File} was deleted")]
