@@ -15,9 +15,10 @@ public static class AppDocument
     public static AppSnapshot Parse(ReadOnlySpan<byte> utf8Json, long generation)
     {
         JsonDocument document;
+        var source = utf8Json.ToArray();
         try
         {
-            document = JsonDocument.Parse(utf8Json.ToArray(), DocumentOptions);
+            document = JsonDocument.Parse(source, DocumentOptions);
         }
         catch (JsonException ex)
         {
@@ -28,7 +29,7 @@ public static class AppDocument
         {
             try
             {
-                return Build(document.RootElement, generation);
+                return Build(document.RootElement, generation, source);
             }
             catch (InvalidOperationException ex)
             {
@@ -38,7 +39,7 @@ public static class AppDocument
         }
     }
 
-    private static AppSnapshot Build(JsonElement root, long generation)
+    private static AppSnapshot Build(JsonElement root, long generation, byte[] source)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -147,7 +148,8 @@ public static class AppDocument
             sorted,
             channelsByName.ToFrozenDictionary(StringComparer.Ordinal),
             overrides,
-            generation);
+            generation,
+            source);
     }
 
     private static void CheckOnePublicChannelPerPlatform(List<Channel> channels)

@@ -168,9 +168,11 @@ public sealed class AppSnapshot
         Channel[] channels,
         FrozenDictionary<string, Channel> channelsByName,
         DeviceOverrides overrides,
-        long generation)
+        long generation,
+        ReadOnlyMemory<byte> document)
     {
         AppId = appId;
+        Document = document;
         IsActive = isActive;
         Status = status;
         ExposeMetadata = exposeMetadata;
@@ -224,6 +226,12 @@ public sealed class AppSnapshot
 
     public long Generation { get; }
 
+    /// <summary>
+    /// The UTF-8 document this snapshot was parsed from (the parser's own copy, kept rather than
+    /// dropped): what a last-known-good copy of the projection writes to disk.
+    /// </summary>
+    public ReadOnlyMemory<byte> Document { get; }
+
     /// <summary>The generation, formatted once for reply headers.</summary>
     public string GenerationText { get; }
 
@@ -234,5 +242,5 @@ public sealed class AppSnapshot
 
     /// <summary>The same app with the override map a loader keeps across generations.</summary>
     public AppSnapshot WithOverrides(DeviceOverrides overrides) =>
-        new(AppId, IsActive, Status, ExposeMetadata, Bundles, (Channel[])Channels, ChannelsByName, overrides, Generation);
+        new(AppId, IsActive, Status, ExposeMetadata, Bundles, (Channel[])Channels, ChannelsByName, overrides, Generation, Document);
 }

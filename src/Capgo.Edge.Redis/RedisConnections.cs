@@ -19,12 +19,16 @@ public sealed class RedisConnections : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(edgeConnection))
         {
             _edge = Connect(edgeConnection, "capgo-edge:" + identity.Name);
+            EdgeEndpoints = EndpointsOf(edgeConnection);
         }
 
         _publisher = string.IsNullOrWhiteSpace(publisherConnection) || publisherConnection == edgeConnection
             ? _edge
             : Connect(publisherConnection, "capgo-edge-publisher:" + identity.Name);
     }
+
+    /// <summary>The edge's Redis endpoints, as configured (never the credentials): what names this Redis.</summary>
+    public string EdgeEndpoints { get; } = "";
 
     /// <summary>Redis mode: <c>ConnectionStrings:Redis</c> is set.</summary>
     public bool HasEdge => _edge is not null;
@@ -39,6 +43,19 @@ public sealed class RedisConnections : IAsyncDisposable
     /// <summary>The publisher's connection; the edge's when no publisher credentials are configured.</summary>
     public Task<IConnectionMultiplexer> PublisherAsync() =>
         (_publisher ?? throw new InvalidOperationException("neither ConnectionStrings:RedisPublisher nor ConnectionStrings:Redis is set")).Value;
+
+    /// <summary>The endpoints of a connection string; empty when it does not parse (connecting reports that).</summary>
+    private static string EndpointsOf(string connection)
+    {
+        try
+        {
+            return string.Join(',', ConfigurationOptions.Parse(connection).EndPoints.Select(static e => e.ToString()));
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
 
     private static Lazy<Task<IConnectionMultiplexer>> Connect(string connection, string clientName) => new(async () =>
     {

@@ -49,7 +49,9 @@ public static class RedisServiceCollectionExtensions
         services.AddSingleton<EdgePresence>();
         services.AddSingleton<ProjectionReader>();
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<LastKnownGood>();
         services.AddHostedService<SyncLoop>();
+        services.AddHostedService<LastKnownGoodWriter>();
         return services;
     }
 }

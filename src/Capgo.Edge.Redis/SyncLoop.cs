@@ -22,6 +22,7 @@ internal sealed partial class SyncLoop : BackgroundService
     private readonly ProjectionReader _reader;
     private readonly Reconciler _reconciler;
     private readonly EdgePresence _presence;
+    private readonly LastKnownGood _lastKnownGood;
     private readonly SyncStatus _status;
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
@@ -35,6 +36,7 @@ internal sealed partial class SyncLoop : BackgroundService
         ProjectionReader reader,
         Reconciler reconciler,
         EdgePresence presence,
+        LastKnownGood lastKnownGood,
         SyncStatus status,
         IOptions<SyncOptions> options,
         TimeProvider time,
@@ -46,6 +48,7 @@ internal sealed partial class SyncLoop : BackgroundService
         _reader = reader;
         _reconciler = reconciler;
         _presence = presence;
+        _lastKnownGood = lastKnownGood;
         _status = status;
         _options = options.Value;
         _time = time;
@@ -64,6 +67,13 @@ internal sealed partial class SyncLoop : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var redis = await _connections.EdgeAsync().ConfigureAwait(false);
+        if (!redis.IsConnected && _lastKnownGood.Restore() is { } written)
+        {
+            // Serving what Redis held before beats serving nothing; the first reconcile replaces it.
+            _store.MarkLoaded();
+            _status.ServingSnapshot(written);
+        }
+
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
         try

@@ -24,4 +24,14 @@ public sealed class SyncOptions
     /// <summary>How often the edge reports itself alive.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Keeps a last-known-good copy of the projection on disk, served when the edge starts while Redis is unreachable.</summary>
+    public bool Snapshot { get; set; } = true;
+
+    /// <summary>The snapshot's file; by default one per Redis and prefix under the temporary folder's <c>capgo-edge/</c>.</summary>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>How often the snapshot is rewritten when the projection changed (and once at a stop).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

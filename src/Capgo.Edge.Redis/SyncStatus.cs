@@ -21,8 +21,22 @@ internal sealed partial class SyncStatus
         _health.Problem = "connecting to Redis";
     }
 
+    private DateTimeOffset? _servingSnapshot;
+
+    /// <summary>The edge serves the last-known-good snapshot written then, until Redis answers a reconcile.</summary>
+    public void ServingSnapshot(DateTimeOffset written)
+    {
+        _servingSnapshot = written;
+        Degraded("Redis unreachable at start");
+    }
+
     public void Degraded(string problem)
     {
+        if (_servingSnapshot is { } written)
+        {
+            problem += $"; serving the last-known-good snapshot written {written:u}";
+        }
+
         if (_health.Problem != problem)
         {
             LogDegraded(_logger, problem);
@@ -34,6 +48,7 @@ internal sealed partial class SyncStatus
     /// <summary>A reconcile went through: nothing is wrong any more.</summary>
     public void Healthy()
     {
+        _servingSnapshot = null;
         _health.Problem = null;
         Synced();
     }

@@ -178,4 +178,89 @@ public sealed class FaultTests(RedisFixture redis)
         var (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal("1.5.0", body.GetProperty("version").GetString());
     }
+
+    [Fact]
+    public async Task An_edge_started_while_Redis_is_down_serves_its_last_known_good_snapshot_and_converges_when_Redis_returns()
+    {
+        var options = new TestEdgeOptions
+        {
+            Redis = $"127.0.0.1:{redis.Server.Port},abortConnect=false,connectTimeout=500",
+            Name = "restarted",
+            Prefix = _layout.Prefix,
+            WaitReady = true,
+        };
+        var gen = await Publisher.PublishAsync(Documents.Sample());
+        var ogen = await Publisher.SetOverrideAsync(Documents.AppId, PinnedA, "beta");
+        await using (var first = await TestEdge.StartAsync(options))
+        {
+            await Eventually.TrueAsync(() => first.Store.Find(Documents.AppId)?.Overrides.Generation == ogen, "the first edge to hold the override");
+        }
+
+        // The first edge wrote its snapshot when it stopped; Redis goes away before the edge restarts.
+        Assert.True(File.Exists(options.SnapshotPath), "the snapshot written at the stop");
+        await redis.Server.KillAsync();
+        await using var edge = await TestEdge.StartAsync(options);
+
+        Assert.Equal(gen, edge.GenerationOf(Documents.AppId));
+        Assert.True(edge.Store.Find(Documents.AppId)!.Overrides.TryGet(PinnedA, out var pinned));
+        Assert.Equal("beta", pinned);
+        var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());
+        Assert.Equal(200, status);
+        Assert.Equal("1.6.0-beta.1", body.GetProperty("version").GetString());
+        using (var ready = await edge.Http.GetAsync("/healthz/ready"))
+        {
+            Assert.Equal(200, (int)ready.StatusCode);
+            Assert.Contains("degraded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Redis returns empty; the next publish replaces what the snapshot gave.
+        await redis.RestartAsync();
+        var next = await Publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0"));
+        await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == next, "the publish after Redis returned");
+        (_, body) = await edge.CheckAsync(Documents.AndroidCheck());
+        Assert.Equal("1.5.0", body.GetProperty("version").GetString());
+    }
+
+    [Theory]
+    [InlineData("corrupt")]
+    [InlineData("foreign")]
+    public async Task A_corrupt_or_foreign_snapshot_is_ignored_and_the_edge_serves_nothing_rather_than_it(string kind)
+    {
+        var options = new TestEdgeOptions
+        {
+            Redis = $"127.0.0.1:{redis.Server.Port},abortConnect=false,connectTimeout=500",
+            Name = "wary",
+            Prefix = _layout.Prefix,
+            WaitReady = true,
+        };
+        await Publisher.PublishAsync(Documents.Sample());
+        await using (await TestEdge.StartAsync(options))
+        {
+        }
+
+        var bytes = await File.ReadAllBytesAsync(options.SnapshotPath);
+        if (kind == "corrupt")
+        {
+            bytes[bytes.Length / 2] ^= 0x40;
+            await File.WriteAllBytesAsync(options.SnapshotPath, bytes);
+        }
+
+        // A foreign snapshot: the same file read by an edge of another prefix.
+        var restart = kind == "foreign" ? options with { Prefix = "other:" + _layout.Prefix, WaitReady = false } : options with { WaitReady = false };
+        await redis.Server.KillAsync();
+        try
+        {
+            await using var edge = await TestEdge.StartAsync(restart);
+            await Task.Delay(1500);
+
+            Assert.False(edge.Store.IsLoaded);
+            Assert.Null(edge.Store.Find(Documents.AppId));
+            var (status, _) = await edge.CheckAsync(Documents.AndroidCheck());
+            Assert.Equal(503, status);
+        }
+        finally
+        {
+            await redis.RestartAsync();
+        }
+    }
 }

@@ -22,6 +22,12 @@ public sealed record TestEdgeOptions
     /// <summary><c>Sync:Prefix</c>; null leaves the default.</summary>
     public string? Prefix { get; init; }
 
+    /// <summary>
+    /// Redis mode: <c>Sync:SnapshotPath</c>. A file of its own per options instance by default, so no test
+    /// starts from another's last-known-good snapshot; a test that restarts an edge passes the same options.
+    /// </summary>
+    public string SnapshotPath { get; init; } = Path.Combine(Path.GetTempPath(), "capgo-edge-tests", $"{Guid.NewGuid():N}.snapshot");
+
     /// <summary>Redis mode: short sync intervals, so a test sees a reconcile or a heartbeat within a second.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -56,6 +62,7 @@ public sealed record TestEdgeOptions
             yield return $"--ConnectionStrings:Redis={Redis}";
             yield return $"--Sync:ReconcileInterval={ReconcileInterval:c}";
             yield return $"--Sync:HeartbeatInterval={HeartbeatInterval:c}";
+            yield return $"--Sync:SnapshotPath={SnapshotPath}";
         }
 
         if (Name is not null)
