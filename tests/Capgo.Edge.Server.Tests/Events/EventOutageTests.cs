@@ -14,8 +14,8 @@ namespace Capgo.Edge.Server.Tests.Events;
 public sealed class EventOutageTests
 {
     /// <summary>
-    /// Longer than a bounded retry could hide: 4 attempts from 250 ms doubling give up after about
-    /// 2 s, and the edge still holds every event 6 s in.
+    /// Long enough that a writer giving up after a few quick retries (4 from 250 ms, doubling, take
+    /// under 2 s) drops the events before Redis returns.
     /// </summary>
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(6);
 
