@@ -5,12 +5,16 @@ namespace Capgo.Edge.Redis;
 
 /// <summary>
 /// Appends device events to the Redis stream <c>P events</c> (docs/events.md) on the edge's shared
-/// connection: one pipelined round trip per batch, trimmed with an approximate <c>MAXLEN</c>, failed
-/// entries retried a bounded number of times. Entries arrive already in the stream's format, since the
-/// event type is the server's.
+/// connection: one pipelined round trip per batch, trimmed with an approximate <c>MAXLEN</c>. A batch
+/// is sent until Redis has confirmed all of it, however long Redis is away, each time from its first
+/// unconfirmed entry, so nothing of it lands after what follows it. Entries arrive already in the
+/// stream's format, since the event type is the server's.
 /// </summary>
 public sealed partial class EventStreamWriter
 {
+    /// <summary>While writes keep failing, the warning is repeated at most this often.</summary>
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromMinutes(1);
+
     private readonly RedisConnections _connections;
     private readonly RedisLayout _layout;
     private readonly EdgeIdentity _identity;
@@ -31,13 +35,16 @@ public sealed partial class EventStreamWriter
     /// <summary>The <c>edge</c> field of every entry: the name the heartbeats carry.</summary>
     public string EdgeName => _identity.Name;
 
+    /// <summary>The <c>instance</c> field of every entry: this process start.</summary>
+    public string EdgeInstance => _identity.Instance;
+
     /// <summary>The edge's database, or null (logged) when the connection cannot be set up at all.</summary>
     public async Task<IDatabase?> ConnectAsync()
     {
         try
         {
             var redis = await _connections.EdgeAsync().ConfigureAwait(false);
-            LogStarted(_logger, _streamName, _identity.Name);
+            LogStarted(_logger, _streamName, _identity.Name, _identity.Instance);
             return redis.GetDatabase();
         }
         catch (Exception ex) when (ex is ArgumentException or RedisException)
@@ -48,89 +55,107 @@ public sealed partial class EventStreamWriter
     }
 
     /// <summary>
-    /// Sends a batch in one pipeline and retries only the entries that failed, with a doubling delay,
-    /// at most <see cref="EventStreamLimits.MaxAttempts"/> times. Every entry ends up in the tally.
+    /// Writes <paramref name="batch"/> in order and returns how many of its entries, from the first,
+    /// Redis confirmed: all of them, unless <paramref name="deadline"/> (the shutdown flush's) ends the
+    /// retries first. After a failure it waits <see cref="EventStreamLimits.RetryDelay"/>, doubling up to
+    /// <see cref="EventStreamLimits.MaxRetryDelay"/>, and sends again from the first unconfirmed entry.
     /// </summary>
-    public async Task WriteAsync(IDatabase db, IReadOnlyList<NameValueEntry[]> batch, EventStreamLimits limits, IEventTally tally, CancellationToken deadline)
+    public async Task<int> WriteAsync(IDatabase db, IReadOnlyList<NameValueEntry[]> batch, EventStreamLimits limits, CancellationToken deadline)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(limits);
-        ArgumentNullException.ThrowIfNull(tally);
-        var pending = batch;
+        var confirmed = 0;
         var delay = limits.RetryDelay;
-        for (var attempt = 1; ; attempt++)
+        var failures = 0;
+        long failingSince = 0;
+        long warned = 0;
+        while (true)
         {
-            // The multiplexer pipelines these calls on one connection, in order, without waiting
-            // for each reply.
-            var tasks = new Task<RedisValue>[pending.Count];
-            for (var i = 0; i < pending.Count; i++)
+            var (sent, error) = await SendAsync(db, batch, confirmed, limits, deadline).ConfigureAwait(false);
+            confirmed += sent;
+            if (confirmed == batch.Count)
             {
-                try
+                if (failures > 0)
                 {
-                    tasks[i] = db.StreamAddAsync(_layout.Events, pending[i], messageId: null, maxLength: limits.MaxStreamLength, useApproximateMaxLength: true);
+                    var seconds = _time.GetElapsedTime(failingSince).TotalSeconds;
+                    LogRecovered(_logger, failures, seconds);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    tasks[i] = Task.FromException<RedisValue>(ex);
-                }
+
+                return confirmed;
             }
 
-            // Whatever the client does while Redis is away, a batch never waits longer than this;
-            // an entry still unanswered counts as failed (it may yet land: delivery is at least once).
-            await ((Task)Task.WhenAll(tasks)).WaitAsync(limits.WriteTimeout, _time, deadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-
-            List<NameValueEntry[]>? failed = null;
-            Exception? error = null;
-            for (var i = 0; i < tasks.Length; i++)
+            var now = _time.GetTimestamp();
+            if (failures++ == 0)
             {
-                if (!tasks[i].IsCompletedSuccessfully)
-                {
-                    (failed ??= []).Add(pending[i]);
-                    error ??= tasks[i].Exception?.GetBaseException() ?? new TimeoutException($"no reply from Redis within {limits.WriteTimeout}");
-                }
+                failingSince = warned = now;
+                LogWriteFailed(_logger, batch.Count - confirmed, 0, error);
             }
-
-            tally.Written(pending.Count - (failed?.Count ?? 0));
-            if (failed is null)
+            else if (_time.GetElapsedTime(warned, now) >= WarnEvery)
             {
-                return;
+                warned = now;
+                var seconds = _time.GetElapsedTime(failingSince, now).TotalSeconds;
+                LogWriteFailed(_logger, batch.Count - confirmed, seconds, error);
             }
 
-            var reason = error?.Message ?? "cancelled";
-            if (attempt >= limits.MaxAttempts)
-            {
-                tally.Dropped(failed.Count, shutdown: false);
-                LogBatchDropped(_logger, failed.Count, attempt, reason);
-                return;
-            }
-
-            LogBatchRetry(_logger, failed.Count, attempt, reason);
             try
             {
                 await Task.Delay(delay, _time, deadline).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                tally.Dropped(failed.Count, shutdown: true);
-                return;
+                return confirmed;
             }
 
-            delay *= 2;
-            pending = failed;
+            delay = delay * 2 < limits.MaxRetryDelay ? delay * 2 : limits.MaxRetryDelay;
         }
     }
 
-    /// <summary>Logs a batch lost to an unexpected error; the caller counts it.</summary>
-    public void ReportLost(int count, string error) => LogBatchDropped(_logger, count, 0, error);
+    /// <summary>
+    /// One pipelined attempt at the entries from <paramref name="from"/>: how many of them in a row
+    /// Redis confirmed, and why the next one failed.
+    /// </summary>
+    private async Task<(int Confirmed, string Error)> SendAsync(IDatabase db, IReadOnlyList<NameValueEntry[]> batch, int from, EventStreamLimits limits, CancellationToken deadline)
+    {
+        // The multiplexer pipelines these calls on one connection, in order, without waiting for
+        // each reply. While the connection is down each one fails at once (BacklogPolicy.FailFast).
+        var tasks = new Task<RedisValue>[batch.Count - from];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            try
+            {
+                tasks[i] = db.StreamAddAsync(_layout.Events, batch[from + i], messageId: null, maxLength: limits.MaxStreamLength, useApproximateMaxLength: true);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever the client throws, the batch is retried rather than lost.
+                tasks[i] = Task.FromException<RedisValue>(ex);
+            }
+        }
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Device events go to Redis stream {Stream} as edge {EdgeName}")]
-    private static partial void LogStarted(ILogger logger, string stream, string edgeName);
+        // Whatever the client does while Redis is away, an attempt never waits longer than this; an
+        // entry still unanswered counts as failed and is sent again (it may land twice: at least once).
+        await ((Task)Task.WhenAll(tasks)).WaitAsync(limits.WriteTimeout, _time, deadline).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            if (!tasks[i].IsCompletedSuccessfully)
+            {
+                var error = tasks[i].IsFaulted ? tasks[i].Exception!.GetBaseException().Message : $"no reply from Redis within {limits.WriteTimeout}";
+                return (i, error);
+            }
+        }
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Writing {Count} device events failed (attempt {Attempt}): {Error}; retrying")]
-    private static partial void LogBatchRetry(ILogger logger, int count, int attempt, string error);
+        return (tasks.Length, string.Empty);
+    }
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Dropped {Count} device events after {Attempts} attempts: {Error}")]
-    private static partial void LogBatchDropped(ILogger logger, int count, int attempts, string error);
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Device events go to Redis stream {Stream} as edge {EdgeName}, instance {Instance}")]
+    private static partial void LogStarted(ILogger logger, string stream, string edgeName, string instance);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Writing {Count} device events to Redis fails ({Seconds:0} s so far): {Error}; they and the events behind them wait in the queue and are retried in order")]
+    private static partial void LogWriteFailed(ILogger logger, int count, double seconds, string error);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Device events reach Redis again after {Failures} failed attempts over {Seconds:0.0} s")]
+    private static partial void LogRecovered(ILogger logger, int failures, double seconds);
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Cannot set up the Redis connection for device events: {Error}; events will be counted as dropped")]
     private static partial void LogConnectFailed(ILogger logger, string error);

@@ -62,9 +62,9 @@ public sealed class RedisConnections : IAsyncDisposable
         var config = ConfigurationOptions.Parse(connection);
         config.AbortOnConnectFail = false;
 
-        // Every user retries on its own terms (the sync loop reconciles, the event writer retries a
-        // bounded number of times, an override write answers 503), so while Redis is away a command
-        // fails at once rather than queueing inside the client.
+        // Every user retries on its own terms (the sync loop reconciles, the event writer holds its
+        // batch and retries it with a capped backoff, an override write answers 503), so while Redis
+        // is away a command fails at once rather than queueing inside the client.
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ClientName ??= clientName;
         return await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);

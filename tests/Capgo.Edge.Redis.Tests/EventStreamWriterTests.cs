@@ -4,32 +4,11 @@ using StackExchange.Redis;
 
 namespace Capgo.Edge.Redis.Tests;
 
-/// <summary>The event stream writer on its own: every entry is written or counted as dropped.</summary>
+/// <summary>The event stream writer on its own: a batch is confirmed whole, or retried until the deadline.</summary>
 [Collection(SharedRedis.Name)]
 public sealed class EventStreamWriterTests(RedisFixture redis)
 {
-    private static readonly EventStreamLimits Limits = new(MaxStreamLength: 1000, MaxAttempts: 3, RetryDelay: TimeSpan.FromMilliseconds(1), WriteTimeout: TimeSpan.FromSeconds(2));
-
-    private sealed class Tally : IEventTally
-    {
-        public int Written { get; private set; }
-        public int Failed { get; private set; }
-        public int Shutdown { get; private set; }
-
-        void IEventTally.Written(int count) => Written += count;
-
-        void IEventTally.Dropped(int count, bool shutdown)
-        {
-            if (shutdown)
-            {
-                Shutdown += count;
-            }
-            else
-            {
-                Failed += count;
-            }
-        }
-    }
+    private static readonly EventStreamLimits Limits = new(MaxStreamLength: 1000, RetryDelay: TimeSpan.FromMilliseconds(1), MaxRetryDelay: TimeSpan.FromMilliseconds(50), WriteTimeout: TimeSpan.FromSeconds(2));
 
     private static EventStreamWriter Writer(RedisConnections connections, RedisLayout layout, EdgeIdentity identity) =>
         new(connections, layout, identity, TimeProvider.System, NullLogger<EventStreamWriter>.Instance);
@@ -46,16 +25,13 @@ public sealed class EventStreamWriterTests(RedisFixture redis)
         var db = await writer.ConnectAsync();
         Assert.NotNull(db);
 
-        var tally = new Tally();
-        await writer.WriteAsync(db, [Entry(1), Entry(2), Entry(3)], Limits, tally, CancellationToken.None);
-
-        Assert.Equal((3, 0, 0), (tally.Written, tally.Failed, tally.Shutdown));
+        Assert.Equal(3, await writer.WriteAsync(db, [Entry(1), Entry(2), Entry(3)], Limits, CancellationToken.None));
         var entries = await redis.Mux.GetDatabase().StreamRangeAsync(layout.Events);
         Assert.Equal(["1", "2", "3"], entries.Select(static e => e["seq"].ToString()));
     }
 
     [Fact]
-    public async Task Against_an_absent_Redis_a_batch_is_retried_then_counted_as_dropped()
+    public async Task Against_an_absent_Redis_a_batch_is_retried_until_the_deadline_and_nothing_is_confirmed()
     {
         var identity = new EdgeIdentity("no-redis");
         await using var connections = new RedisConnections($"127.0.0.1:{RedisServer.FreePort()},abortConnect=false,connectTimeout=200", null, identity);
@@ -63,10 +39,9 @@ public sealed class EventStreamWriterTests(RedisFixture redis)
         var db = await writer.ConnectAsync();
         Assert.NotNull(db);
 
-        var tally = new Tally();
-        await writer.WriteAsync(db, [Entry(1), Entry(2)], Limits, tally, CancellationToken.None);
-
-        Assert.Equal((0, 2, 0), (tally.Written, tally.Failed, tally.Shutdown));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, await writer.WriteAsync(db, [Entry(1), Entry(2)], Limits, deadline.Token));
+        Assert.True(deadline.IsCancellationRequested, "the writer gave up before its deadline");
     }
 
     [Fact]

@@ -29,4 +29,14 @@ public sealed class SyncOptionsTests
         Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}-{Environment.ProcessId}-[0-9a-f]{{6}}$", generated.Name);
         Assert.Equal(generated.Name, generated.Name);
     }
+
+    [Fact]
+    public void Every_identity_draws_its_own_instance_id_also_under_one_configured_name()
+    {
+        var first = new EdgeIdentity("edge-7");
+        var second = new EdgeIdentity("edge-7");
+        Assert.Matches("^[0-9a-f]{12}$", first.Instance);
+        Assert.Equal(first.Instance, first.Instance);
+        Assert.NotEqual(first.Instance, second.Instance);
+    }
 }

@@ -12,10 +12,18 @@ namespace Capgo.Edge.Server.Events;
 /// <see cref="DeviceEvent"/> are the server's, and it maps each event to its stream entry. Nothing here
 /// is on a request's path: requests only enqueue.
 /// </summary>
-internal sealed partial class EventForwarder : BackgroundService, IEventTally
+/// <remarks>
+/// One batch at a time: the next one is taken from the queue only once Redis has confirmed the whole
+/// current one, so while Redis is away accepted events wait in the queue, in order, and a retry is sent
+/// before anything accepted later.
+/// </remarks>
+internal sealed partial class EventForwarder : BackgroundService
 {
-    /// <summary>The entry format version (field <c>v</c>).</summary>
-    public const string FormatVersion = "1";
+    /// <summary>
+    /// The entry format version (field <c>v</c>). 2: entries carry <c>instance</c>, and an edge's
+    /// entries are unique by (<c>edge</c>, <c>instance</c>, <c>seq</c>).
+    /// </summary>
+    public const string FormatVersion = "2";
 
     private readonly EventQueue _queue;
     private readonly EventSink _sink;
@@ -31,7 +39,7 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
         _sink = sink;
         _stream = stream;
         _options = options.Value;
-        _limits = new EventStreamLimits(_options.MaxStreamLength, _options.MaxAttempts, _options.RetryDelay, _options.WriteTimeout);
+        _limits = new EventStreamLimits(_options.MaxStreamLength, _options.RetryDelay, _options.MaxRetryDelay, _options.WriteTimeout);
         _logger = logger;
     }
 
@@ -45,7 +53,7 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
             return;
         }
 
-        // Retry delays end at the flush deadline once a stop is requested.
+        // Retries go on until Redis answers, or until the flush deadline once a stop is requested.
         using var deadline = new CancellationTokenSource();
         using var onStop = stoppingToken.Register(() => deadline.CancelAfter(_options.FlushTimeout));
 
@@ -53,9 +61,9 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
         var batch = new List<NameValueEntry[]>(_options.BatchSize);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false)
+                && await WriteNextAsync(db, batch, deadline.Token).ConfigureAwait(false))
             {
-                await DrainOnceAsync(db, batch, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -71,12 +79,14 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
     {
         _queue.Close();
         var before = _queue.Written;
-        while (!deadline.IsCancellationRequested && _queue.Reader.Count > 0)
+        while (!deadline.IsCancellationRequested
+            && (batch.Count > 0 || _queue.Reader.Count > 0)
+            && await WriteNextAsync(db, batch, deadline).ConfigureAwait(false))
         {
-            await DrainOnceAsync(db, batch, deadline).ConfigureAwait(false);
         }
 
-        var left = 0;
+        var left = batch.Count;
+        batch.Clear();
         while (_queue.Reader.TryRead(out _))
         {
             left++;
@@ -86,45 +96,33 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
         LogFlushed(_logger, _queue.Written - before, left);
     }
 
-    private async Task DrainOnceAsync(IDatabase? db, List<NameValueEntry[]> batch, CancellationToken deadline)
+    /// <summary>
+    /// Writes the current batch, filled from the queue when empty. False when the deadline ended the
+    /// retries first: <paramref name="batch"/> then holds what Redis has not confirmed.
+    /// </summary>
+    private async Task<bool> WriteNextAsync(IDatabase? db, List<NameValueEntry[]> batch, CancellationToken deadline)
     {
-        batch.Clear();
         while (batch.Count < _options.BatchSize && _queue.Reader.TryRead(out var item))
         {
-            batch.Add(ToEntry(item, _stream.EdgeName));
-        }
-
-        if (batch.Count == 0)
-        {
-            return;
+            batch.Add(ToEntry(item, _stream.EdgeName, _stream.EdgeInstance));
         }
 
         if (db is null)
         {
+            // The connection could not be set up at all (logged): nothing will ever reach Redis.
             _queue.MarkDropped(batch.Count, DropReason.RedisError);
-            return;
+            batch.Clear();
+            return true;
         }
 
-        try
-        {
-            await _stream.WriteAsync(db, batch, _limits, this, deadline).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Whatever goes wrong, the writer keeps running and the loss is counted.
-            _queue.MarkDropped(batch.Count, DropReason.RedisError);
-            _stream.ReportLost(batch.Count, ex.Message);
-        }
-
-        batch.Clear();
+        var written = await _stream.WriteAsync(db, batch, _limits, deadline).ConfigureAwait(false);
+        _queue.MarkWritten(written);
+        batch.RemoveRange(0, written);
+        return batch.Count == 0;
     }
 
-    void IEventTally.Written(int count) => _queue.MarkWritten(count);
-
-    void IEventTally.Dropped(int count, bool shutdown) => _queue.MarkDropped(count, shutdown ? DropReason.Shutdown : DropReason.RedisError);
-
     /// <summary>The stream entry of an event (docs/events.md): absent values are left out.</summary>
-    internal static NameValueEntry[] ToEntry(in DeviceEvent e, string edgeName)
+    internal static NameValueEntry[] ToEntry(in DeviceEvent e, string edgeName, string instance)
     {
         var fields = new List<NameValueEntry>(24)
         {
@@ -132,6 +130,7 @@ internal sealed partial class EventForwarder : BackgroundService, IEventTally
             new("kind", e.Kind == DeviceEventKind.Check ? "check" : "stats"),
             new("ts", e.TimestampMs),
             new("edge", edgeName),
+            new("instance", instance),
             new("seq", e.Sequence),
             new("app_id", e.AppId),
             new("device_id", e.DeviceId),

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Capgo.Edge.Server.Events;
 
 /// <summary>Device events to the control plane (section <c>Events</c>, docs/events.md).</summary>
-internal sealed class EventOptions
+internal sealed class EventOptions : IValidatableObject
 {
     public const string Section = "Events";
 
@@ -23,10 +23,6 @@ internal sealed class EventOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Attempts per event (the first one included) before a Redis failure drops it.</summary>
-    [Range(1, 20)]
-    public int MaxAttempts { get; set; } = 4;
-
     /// <summary>How long one attempt at a batch may wait for Redis's replies.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -42,7 +38,24 @@ internal sealed class EventOptions
     [Range(1024, 67_108_864)]
     public int CheckDedupSlots { get; set; } = 262_144;
 
-    /// <summary>Delay before the first retry; it doubles on each further one.</summary>
+    /// <summary>Delay before the first retry of a failed write; it doubles on each further one.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest delay between retries: while Redis is away, events wait in the queue and are retried
+    /// at least this often, so they flow again within about this long of its return.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryDelay > MaxRetryDelay)
+        {
+            yield return new ValidationResult(
+                $"Events:RetryDelay ({RetryDelay}) must not exceed Events:MaxRetryDelay ({MaxRetryDelay})",
+                [nameof(RetryDelay), nameof(MaxRetryDelay)]);
+        }
+    }
 }

@@ -14,7 +14,7 @@ internal enum DropReason
     /// <summary>No control plane is configured (<c>ConnectionStrings:Redis</c> unset).</summary>
     NoControlPlane,
 
-    /// <summary>Redis failed every attempt.</summary>
+    /// <summary>The Redis connection cannot be set up at all (a malformed connection string); never an outage.</summary>
     RedisError,
 
     /// <summary>Still queued when the shutdown flush ran out of time, or offered after it.</summary>

@@ -33,7 +33,7 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
 
         var first = entries[0];
         Assert.Equal("check", first["kind"]);
-        Assert.Equal("1", first["v"]);
+        Assert.Equal("2", first["v"]);
         Assert.Equal(device.ToLowerInvariant(), first["device_id"]);
         Assert.Equal(StatsSamples.AppId, first["app_id"]);
         Assert.Equal("android", first["platform"]);
@@ -60,7 +60,8 @@ public sealed class StatsCheckEventTests(StatsFixture fixture) : IClassFixture<S
     [InlineData("--Events:BatchSize=0")]
     [InlineData("--Events:MaxStreamLength=10")]
     [InlineData("--Events:FlushTimeout=01:00:00")]
-    [InlineData("--Events:MaxAttempts=0")]
+    [InlineData("--Events:MaxRetryDelay=00:00:00")]
+    [InlineData("--Events:RetryDelay=00:00:10")]
     public async Task Invalid_options_stop_the_edge_at_start(string option)
     {
         var app = TestEdge.Build(option);
