@@ -154,7 +154,7 @@ internal sealed partial class SyncLoop : BackgroundService
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                _status.Degraded("Redis unreachable: " + ex.Message);
+                _status.Degraded(SyncReasons.RedisUnreachable, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _time, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -182,7 +182,7 @@ internal sealed partial class SyncLoop : BackgroundService
                         static a => a.AppId,
                         static a => (a.Generation, a.Overrides.Generation),
                         StringComparer.OrdinalIgnoreCase);
-                    _status.Degraded("Redis connection lost; serving the last projection held");
+                    _status.Degraded(SyncReasons.RedisConnectionLost);
                     break;
                 case SyncEventKind.Restored:
                     LogReconnected(_logger);
@@ -201,7 +201,7 @@ internal sealed partial class SyncLoop : BackgroundService
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // The periodic reconcile retries whatever failed here.
-            _status.Degraded("Redis error: " + ex.Message);
+            _status.Degraded(SyncReasons.RedisError, ex);
         }
     }
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Capgo.Edge.Redis;
 
 /// <summary>
-/// What the sync tells <see cref="ISyncHealth"/>: degraded with a reason (logged once per new reason),
-/// healthy again, or in touch with Redis just now.
+/// What the sync tells <see cref="ISyncHealth"/>: degraded with a reason code (logged, with the
+/// exception behind it, once per new reason), healthy again, or in touch with Redis just now.
 /// </summary>
 internal sealed partial class SyncStatus
 {
@@ -18,17 +18,19 @@ internal sealed partial class SyncStatus
         _time = time;
         _logger = logger;
         _health.Mode = "redis";
-        _health.Problem = "connecting to Redis";
+        _health.Problem = SyncReasons.RedisConnecting;
     }
 
-    public void Degraded(string problem)
+    /// <param name="reason">One of <see cref="SyncReasons"/>: what health shows.</param>
+    /// <param name="exception">What went wrong, for the log only: its text can name hosts and ports.</param>
+    public void Degraded(string reason, Exception? exception = null)
     {
-        if (_health.Problem != problem)
+        if (_health.Problem != reason)
         {
-            LogDegraded(_logger, problem);
+            LogDegraded(_logger, reason, exception);
         }
 
-        _health.Problem = problem;
+        _health.Problem = reason;
     }
 
     /// <summary>A reconcile went through: nothing is wrong any more.</summary>
@@ -41,6 +43,6 @@ internal sealed partial class SyncStatus
     /// <summary>Redis answered the sync.</summary>
     public void Synced() => _health.LastSyncUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Projection sync degraded: {Problem}")]
-    private static partial void LogDegraded(ILogger logger, string problem);
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Projection sync degraded: {Reason}")]
+    private static partial void LogDegraded(ILogger logger, string reason, Exception? exception);
 }

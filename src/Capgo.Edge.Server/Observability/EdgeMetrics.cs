@@ -6,7 +6,7 @@ using Capgo.Edge.Server.Projection;
 namespace Capgo.Edge.Server.Observability;
 
 /// <summary>
-/// The edge's own instruments (meter <c>Capgo.Edge</c>), exported for Prometheus at <c>/metrics</c>.
+/// The edge's own instruments (meter <c>Capgo.Edge</c>), exported for Prometheus at <c>/metrics</c> on the admin endpoint.
 /// A decided check costs one interlocked increment in a table indexed by transport and outcome plus
 /// one histogram record, with no allocation and no tag lookup on the request path. The table is
 /// reported through an observable counter when scraped.
