@@ -98,7 +98,7 @@ public sealed class BenchData
         var abuse = new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System);
         var metrics = new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System);
         var evaluator = new Capgo.Edge.Server.Updates.CheckEvaluator(store, abuse, metrics, provider.GetRequiredService<Capgo.Edge.Server.Events.EventQueue>());
-        return new Capgo.Edge.Server.Updates.UpdateServiceImpl(evaluator, abuse, metrics);
+        return new Capgo.Edge.Server.Updates.UpdateServiceImpl(evaluator, abuse, metrics, Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Updates.EchoOptions()));
     }
 
     public ProjectionStore CreateStore()

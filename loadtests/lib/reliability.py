@@ -28,8 +28,12 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def http(method: str, url: str, body: bytes | None = None, timeout: float = 2.0) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, data=body, method=method, headers={"content-type": "application/json"})
+# The edges' admin endpoint (/metrics, detailed health) wants a key; given through the environment.
+ADMIN_KEY = "loadtests-admin-key-0123456789"
+
+
+def http(method: str, url: str, body: bytes | None = None, timeout: float = 2.0, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers={"content-type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -45,7 +49,9 @@ class Edge:
     def __init__(self, binary: Path, name: str, results: Path, mode_args: list[str], ports: tuple[int, int] | None = None):
         self.binary, self.name, self.results, self.mode_args = binary, name, results, mode_args
         self.http_port, self.grpc_port = ports or tuple(free_ports(2))
+        self.admin_port = free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.http_port}"
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         self.process: subprocess.Popen | None = None
         self._log = None
         self.starts = 0
@@ -56,11 +62,12 @@ class Edge:
         args = [str(self.binary),
                 f"--Kestrel:Endpoints:Http:Url={self.url}",
                 f"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{self.grpc_port}",
+                f"--Kestrel:Endpoints:Admin:Url={self.admin_url}",
                 "--Logging:LogLevel:Default=Warning",
                 "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
                 f"--Sync:EdgeName={self.name}",
                 *self.mode_args]
-        env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", ASPNETCORE_ENVIRONMENT="Production")
+        env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", ASPNETCORE_ENVIRONMENT="Production", Admin__ApiKey=ADMIN_KEY)
         self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
 
     @property
@@ -102,7 +109,8 @@ class Edge:
         return {"status": status, **(parsed if isinstance(parsed, dict) else {"body": parsed})}
 
     def metrics(self) -> dict[str, float]:
-        status, _, body = http("GET", self.url + "/metrics")
+        """The Prometheus text of the admin endpoint, summed by series."""
+        status, _, body = http("GET", self.admin_url + "/metrics", headers={"x-api-key": ADMIN_KEY})
         out: dict[str, float] = {}
         if status != 200:
             return out

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures what an edge costs at scale, against a real redis-server started here:
 #   - memory (RSS after load, peak RSS) of an edge holding APPS apps and OVERRIDES overrides,
-#   - time for a cold edge to load them (process start → /healthz/ready with every app),
+#   - time for a cold edge to load them (process start → the admin endpoint's /healthz counting every app),
 # with an edge on an EMPTY Redis measured in the same run as the baseline.
 # Usage: loadtests/sync-scale/run.sh [APPS=1000] [OVERRIDES=1000000]
 set -euo pipefail
@@ -13,6 +13,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${redis_pid:-}" ] && kill $redi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 now_ms() { date +%s%3N; }
+admin_key="sync-scale-admin-key-0123456789"
 
 echo "== building Release"
 dotnet build "$root/src/Capgo.Edge.Server" -c Release -v q -nologo >/dev/null
@@ -28,15 +29,17 @@ export CAPGO_EDGE_REDIS="127.0.0.1:$rport"
 
 # start_edge NAME EXPECTED_APPS → prints "ms rss_kb hwm_kb"
 start_edge() {
-  local name=$1 expected=$2 hp gp pid t0 t1 body
-  hp=$(free_port); gp=$(free_port)
+  local name=$1 expected=$2 hp gp ap pid t0 t1 body
+  hp=$(free_port); gp=$(free_port); ap=$(free_port)
   t0=$(now_ms)
-  dotnet "$server" --ConnectionStrings:Redis="127.0.0.1:$rport" --Sync:EdgeName="$name" \
+  # The app count is on the admin endpoint only (the public /healthz/ready says ready or not).
+  Admin__ApiKey="$admin_key" dotnet "$server" --ConnectionStrings:Redis="127.0.0.1:$rport" --Sync:EdgeName="$name" \
     --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$hp" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$gp" \
+    --Kestrel:Endpoints:Admin:Url="http://127.0.0.1:$ap" \
     --Logging:LogLevel:Default=Warning >"$work/$name.log" 2>&1 &
   pid=$!
   while true; do
-    body=$(curl -s "http://127.0.0.1:$hp/healthz/ready" || true)
+    body=$(curl -s -H "x-api-key: $admin_key" "http://127.0.0.1:$ap/healthz" || true)
     if echo "$body" | grep -q "\"apps\":$expected,"; then break; fi
     sleep 0.05
   done

@@ -10,9 +10,12 @@ public interface ISyncHealth
     /// <summary><c>redis</c> or <c>standalone</c>.</summary>
     string Mode { get; set; }
 
-    /// <summary>Why the sync is degraded, or null when healthy.</summary>
+    /// <summary>Why the sync is degraded, as one of <see cref="SyncReasons"/>, or null when healthy.</summary>
     string? Problem { get; set; }
 
     /// <summary>When Redis last answered the sync (Unix ms).</summary>
     long LastSyncUnixMs { get; set; }
+
+    /// <summary>While the edge serves its last-known-good snapshot: when it was written (Unix ms); else 0.</summary>
+    long SnapshotWrittenUnixMs { get; set; }
 }

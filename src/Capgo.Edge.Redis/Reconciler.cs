@@ -101,9 +101,7 @@ internal sealed partial class Reconciler
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            _status.Degraded(_store.IsLoaded
-                ? "Redis unreachable; serving the last projection held: " + ex.Message
-                : "Redis unreachable at start; serving nothing until the projection loads: " + ex.Message);
+            _status.Degraded(SyncReasons.RedisUnreachable, ex);
             return false;
         }
     }

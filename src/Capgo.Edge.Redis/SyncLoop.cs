@@ -160,7 +160,7 @@ internal sealed partial class SyncLoop : BackgroundService
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                _status.Degraded("Redis unreachable: " + ex.Message);
+                _status.Degraded(SyncReasons.RedisUnreachable, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _time, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -180,12 +180,12 @@ internal sealed partial class SyncLoop : BackgroundService
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // The periodic reconcile retries whatever failed here.
-            _status.Degraded("Redis error: " + ex.Message);
+            _status.Degraded(SyncReasons.RedisError, ex);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStepFailed(_logger, ex);
-            _status.Degraded("sync step failed: " + ex.GetType().Name);
+            _status.Degraded(SyncReasons.SyncStepFailed);
         }
     }
 
@@ -197,7 +197,7 @@ internal sealed partial class SyncLoop : BackgroundService
                 await ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
                 break;
             case SyncEventKind.Disconnected:
-                _status.Degraded("Redis connection lost; serving the last projection held");
+                _status.Degraded(SyncReasons.RedisConnectionLost);
                 break;
             case SyncEventKind.Restored:
                 LogReconnected(_logger);

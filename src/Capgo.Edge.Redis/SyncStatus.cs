@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Capgo.Edge.Redis;
 
 /// <summary>
-/// What the sync tells <see cref="ISyncHealth"/>: degraded with a reason (logged once per new reason),
-/// healthy again, or in touch with Redis just now.
+/// What the sync tells <see cref="ISyncHealth"/>: degraded with a reason code (logged, with the
+/// exception behind it, once per new reason), healthy again, or in touch with Redis just now.
 /// </summary>
 internal sealed partial class SyncStatus
 {
@@ -18,37 +18,32 @@ internal sealed partial class SyncStatus
         _time = time;
         _logger = logger;
         _health.Mode = "redis";
-        _health.Problem = "connecting to Redis";
+        _health.Problem = SyncReasons.RedisConnecting;
     }
 
-    private DateTimeOffset? _servingSnapshot;
-
-    /// <summary>The edge serves the last-known-good snapshot written then, until Redis answers a reconcile.</summary>
+/// <summary>The edge serves the last-known-good snapshot written then, until Redis answers a reconcile.</summary>
     public void ServingSnapshot(DateTimeOffset written)
     {
-        _servingSnapshot = written;
-        Degraded("Redis unreachable at start");
+        _health.SnapshotWrittenUnixMs = written.ToUnixTimeMilliseconds();
+        Degraded(SyncReasons.RedisUnreachable);
     }
 
-    public void Degraded(string problem)
+    /// <param name="reason">One of <see cref="SyncReasons"/>: what health shows.</param>
+    /// <param name="exception">What went wrong, for the log only: its text can name hosts and ports.</param>
+    public void Degraded(string reason, Exception? exception = null)
     {
-        if (_servingSnapshot is { } written)
+        if (_health.Problem != reason)
         {
-            problem += $"; serving the last-known-good snapshot written {written:u}";
+            LogDegraded(_logger, reason, exception);
         }
 
-        if (_health.Problem != problem)
-        {
-            LogDegraded(_logger, problem);
-        }
-
-        _health.Problem = problem;
+        _health.Problem = reason;
     }
 
     /// <summary>A reconcile went through: nothing is wrong any more.</summary>
     public void Healthy()
     {
-        _servingSnapshot = null;
+        _health.SnapshotWrittenUnixMs = 0;
         _health.Problem = null;
         Synced();
     }
@@ -56,6 +51,6 @@ internal sealed partial class SyncStatus
     /// <summary>Redis answered the sync.</summary>
     public void Synced() => _health.LastSyncUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Projection sync degraded: {Problem}")]
-    private static partial void LogDegraded(ILogger logger, string problem);
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Projection sync degraded: {Reason}")]
+    private static partial void LogDegraded(ILogger logger, string reason, Exception? exception);
 }

@@ -23,7 +23,14 @@ public sealed class FaultTests(RedisFixture redis)
     private IDatabase Db => redis.Mux.GetDatabase();
 
     private Task<TestEdge> StartEdgeAsync(string name) =>
-        TestEdge.StartAsync(new TestEdgeOptions { Redis = redis.ConnectionString, Name = name, Prefix = _layout.Prefix, WaitReady = true });
+        TestEdge.StartAsync(new TestEdgeOptions { Redis = redis.ConnectionString, Name = name, Prefix = _layout.Prefix, WaitReady = true, Admin = true });
+
+    /// <summary>The admin endpoint's detailed health, as text.</summary>
+    private static async Task<string> AdminHealthAsync(TestEdge edge)
+    {
+        using var response = await edge.Admin!.GetAsync("/healthz");
+        return await response.Content.ReadAsStringAsync();
+    }
 
     [Fact]
     public async Task A_malformed_generation_or_document_in_Redis_is_refused_for_that_app_alone_and_the_edge_goes_on()
@@ -44,6 +51,15 @@ public sealed class FaultTests(RedisFixture redis)
         await Db.PublishAsync(_layout.Changes, $"{{\"type\":\"app\",\"app_id\":\"{Other}\",\"generation\":{other + 1}}}");
         await Eventually.TrueAsync(() => edge.Store.Rejected.ContainsKey(Other), "the bad document to be refused");
         Assert.Contains("not valid Unicode", edge.Store.Rejected[Other], StringComparison.Ordinal);
+
+        // Health and metrics show it (on the admin port): the edge is degraded, naming the apps.
+        var health = await AdminHealthAsync(edge);
+        Assert.Contains("rejected_data", health, StringComparison.Ordinal);
+        Assert.Contains(Other, health, StringComparison.Ordinal);
+        using (var metrics = await edge.Admin!.GetAsync("/metrics"))
+        {
+            Assert.Matches(@"(?m)^capgo_edge_projection_rejected_apps(\{[^}]*\})? 2( |$)", await metrics.Content.ReadAsStringAsync());
+        }
 
         // Both apps keep their last good snapshot and are answered.
         Assert.Equal((good, other), (edge.GenerationOf(Documents.AppId), edge.GenerationOf(Other)));
@@ -188,6 +204,7 @@ public sealed class FaultTests(RedisFixture redis)
             Name = "restarted",
             Prefix = _layout.Prefix,
             WaitReady = true,
+            Admin = true,
         };
         var gen = await Publisher.PublishAsync(Documents.Sample());
         var ogen = await Publisher.SetOverrideAsync(Documents.AppId, PinnedA, "beta");
@@ -212,6 +229,10 @@ public sealed class FaultTests(RedisFixture redis)
             Assert.Equal(200, (int)ready.StatusCode);
             Assert.Contains("degraded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        var health = await AdminHealthAsync(edge);
+        Assert.Contains("redis_unreachable", health, StringComparison.Ordinal);
+        Assert.Contains("snapshotAgeSeconds", health, StringComparison.Ordinal);
 
         // Redis returns empty; the next publish replaces what the snapshot gave.
         await redis.RestartAsync();

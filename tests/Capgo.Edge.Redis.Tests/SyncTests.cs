@@ -172,12 +172,24 @@ public sealed class SyncTests(RedisFixture redis, ITestOutputHelper output)
     public async Task An_edge_started_while_Redis_is_down_serves_nothing_and_says_why()
     {
         await redis.Server.KillAsync();
-        await using var edge = await StartEdgeAsync("early", $"127.0.0.1:{redis.Server.Port},abortConnect=false,connectTimeout=500", waitReady: false);
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions
+        {
+            Redis = $"127.0.0.1:{redis.Server.Port},abortConnect=false,connectTimeout=500",
+            Name = "early",
+            Prefix = _layout.Prefix,
+            Admin = true,
+        });
         await Task.Delay(1000);
         using (var ready = await edge.Http.GetAsync("/healthz/ready"))
         {
             Assert.Equal(503, (int)ready.StatusCode);
-            Assert.Contains("Redis", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The reason is on the admin endpoint (redis_connecting, then redis_unreachable).
+        using (var details = await edge.Admin!.GetAsync("/healthz"))
+        {
+            Assert.Equal(503, (int)details.StatusCode);
+            Assert.Contains("\"reason\":\"redis_", await details.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
         var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());

@@ -7,7 +7,10 @@ using Grpc.Core;
 
 namespace Capgo.Edge.Server.Tests;
 
-/// <summary>Readiness follows the projection: not ready (and checks refused with 503) until a document loads.</summary>
+/// <summary>
+/// Readiness follows the projection: not ready (and checks refused with 503) until a document loads.
+/// The public probes answer a status word; the admin endpoint's <c>/healthz</c> the reason and the data.
+/// </summary>
 public sealed class HealthTests : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -19,7 +22,8 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task StartAsync(string directory) => _edge = await TestEdge.StartAsync(directory, "--Projection:PollInterval=00:00:00.200");
+    private async Task StartAsync(string directory) =>
+        _edge = await TestEdge.StartAsync(TestEdgeOptions.Standalone(directory, "--Projection:PollInterval=00:00:00.200") with { Admin = true });
 
     public async Task DisposeAsync()
     {
@@ -43,9 +47,13 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
 
         var reply = await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));
         JsonTree.AssertEqual(Vectors.Object(Vectors.ReplyUpdateAvailableManifest), PluginReply.AssertOffer(reply));
-        var ready = (await Edge.GetAsync("/healthz/ready")).Json();
-        Assert.Equal("ready", (string)ready["status"]!);
-        Assert.Equal(TestProjection.AppCount, (int)ready["apps"]!);
+        Assert.Equal("""{"status":"ready"}""", (await Edge.GetAsync("/healthz/ready")).Text);
+        var details = (await Edge.AdminGetAsync("/healthz")).Json();
+        Assert.Equal("ready", (string)details["status"]!);
+        var projection = details["checks"]!["projection"]!;
+        Assert.Null(projection["reason"]);
+        Assert.Equal(TestProjection.AppCount, (int)projection["data"]!["apps"]!);
+        Assert.Equal("standalone", (string)projection["data"]!["source"]!);
     }
 
     [Fact]
@@ -71,13 +79,17 @@ public sealed class HealthTests : IAsyncLifetime, IDisposable
         var live = await Edge.GetAsync("/healthz/live");
 
         Assert.Equal(HttpStatusCode.OK, live.Status);
+        Assert.Equal("""{"status":"live"}""", live.Text);
     }
 
     private async Task AssertNotReadyAsync()
     {
         var ready = await Edge.GetAsync("/healthz/ready");
         Assert.True(ready.Status == HttpStatusCode.ServiceUnavailable, $"expected 503 before any document, got {ready}");
-        Assert.Equal("not_ready", (string)ready.Json()["status"]!);
+        Assert.Equal("""{"status":"not_ready"}""", ready.Text);
+        var details = await Edge.AdminGetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, details.Status);
+        Assert.Equal("no_projection", (string)details.Json()["checks"]!["projection"]!["reason"]!);
 
         // A valid check is refused with 503 not_ready (an error body the plugin reads as "no update").
         var check = await Edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));

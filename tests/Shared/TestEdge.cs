@@ -14,10 +14,13 @@ namespace Capgo.Edge.Tests.Support;
 /// </summary>
 public sealed class TestEdge : IAsyncDisposable
 {
+    /// <summary>The <c>Admin:ApiKey</c> of an edge started with <see cref="TestEdgeOptions.Admin"/>.</summary>
+    public const string AdminApiKey = "test-admin-key-0123456789";
+
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private TestEdge(WebApplication app, string? name, int httpPort, int grpcPort)
+    private TestEdge(WebApplication app, string? name, int httpPort, int grpcPort, int adminPort)
     {
         _app = app;
         Name = name;
@@ -28,6 +31,13 @@ public sealed class TestEdge : IAsyncDisposable
         Http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(30) };
         Channel = GrpcChannel.ForAddress(GrpcBase);
         Client = new UpdateService.UpdateServiceClient(Channel);
+        if (adminPort > 0)
+        {
+            AdminPort = adminPort;
+            AdminBase = new Uri($"http://127.0.0.1:{adminPort}");
+            Admin = new HttpClient { BaseAddress = AdminBase, Timeout = TimeSpan.FromSeconds(30) };
+            Admin.DefaultRequestHeaders.Add("x-api-key", AdminApiKey);
+        }
     }
 
     /// <summary>The configured <c>Sync:EdgeName</c>; null when the edge names itself.</summary>
@@ -42,6 +52,14 @@ public sealed class TestEdge : IAsyncDisposable
     public Uri GrpcBase { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>The admin endpoint's port; 0 unless started with <see cref="TestEdgeOptions.Admin"/>.</summary>
+    public int AdminPort { get; }
+
+    public Uri? AdminBase { get; }
+
+    /// <summary>A client of the admin endpoint that sends <see cref="AdminApiKey"/>; null without one.</summary>
+    public HttpClient? Admin { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -104,6 +122,7 @@ public sealed class TestEdge : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Admin?.Dispose();
         Channel.Dispose();
         await StopAsync();
         await _app.DisposeAsync();
@@ -119,11 +138,15 @@ public sealed class TestEdge : IAsyncDisposable
         {
             var httpPort = RedisServer.FreePort();
             var grpcPort = RedisServer.FreePort();
-            var app = BuildOnPorts(httpPort, grpcPort, "Warning", args, options.Build);
+            var adminPort = options.Admin ? RedisServer.FreePort() : 0;
+            string[] adminArgs = options.Admin
+                ? [$"--Kestrel:Endpoints:Admin:Url=http://127.0.0.1:{adminPort}", $"--Admin:ApiKey={AdminApiKey}"]
+                : [];
+            var app = BuildOnPorts(httpPort, grpcPort, "Warning", [.. adminArgs, .. args], options.Build);
             try
             {
                 await app.StartAsync();
-                return new TestEdge(app, options.Name, httpPort, grpcPort);
+                return new TestEdge(app, options.Name, httpPort, grpcPort, adminPort);
             }
             catch (IOException) when (attempt < 5)
             {

@@ -39,6 +39,12 @@ public sealed record TestEdgeOptions
     /// <summary>Builds the host from the arguments: the edge's own builder, or a test's variant of it.</summary>
     public Func<string[], WebApplication> Build { get; init; } = static args => EdgeHost.Build(args);
 
+    /// <summary>
+    /// Serves the admin endpoint on a free loopback port with <see cref="TestEdge.AdminApiKey"/>
+    /// (<see cref="TestEdge.Admin"/>): explain, detailed health, metrics.
+    /// </summary>
+    public bool Admin { get; init; }
+
     /// <summary>Start returns only once a projection is loaded.</summary>
     public bool WaitReady { get; init; }
 

@@ -18,6 +18,13 @@ internal sealed class AdminOptions : IValidatableObject
 
     public bool Enabled => Port > 0;
 
+    /// <summary>The port of <c>Kestrel:Endpoints:Admin:Url</c>, or 0 when it is not set.</summary>
+    public static int PortOf(IConfiguration configuration)
+    {
+        var url = configuration["Kestrel:Endpoints:Admin:Url"];
+        return string.IsNullOrEmpty(url) ? 0 : BindingAddress.Parse(url).Port;
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Enabled && (ApiKey is null || ApiKey.Length < 16))

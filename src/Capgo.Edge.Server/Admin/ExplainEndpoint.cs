@@ -1,11 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Plugin;
 using Capgo.Edge.Server.Updates;
-using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Admin;
 
@@ -20,48 +17,15 @@ internal static class ExplainEndpoint
         "platform", "disable_auto_update", "disable_auto_update_under_native", "allow_prod", "allow_dev", "allow_device", "allow_emulator",
     ];
 
-    public static IServiceCollection AddEdgeAdmin(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Maps the route on the admin group (<see cref="AdminEndpoints"/>), which restricts the port and checks the key.</summary>
+    public static IEndpointRouteBuilder MapEdgeExplain(this IEndpointRouteBuilder admin)
     {
-        services.AddOptions<AdminOptions>()
-            .Bind(configuration.GetSection(AdminOptions.Section))
-            .Configure(options =>
-            {
-                var url = configuration["Kestrel:Endpoints:Admin:Url"];
-                options.Port = string.IsNullOrEmpty(url) ? 0 : BindingAddress.Parse(url).Port;
-            })
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        return services;
+        admin.MapPost("/updates/explain", ExplainAsync);
+        return admin;
     }
 
-    public static IEndpointRouteBuilder MapEdgeAdmin(this IEndpointRouteBuilder endpoints)
+    private static async Task ExplainAsync(HttpContext context, ProjectionStore store, AbuseGuard abuse, PluginBodyReader bodies)
     {
-        endpoints.MapPost("/updates/explain", ExplainAsync);
-        return endpoints;
-    }
-
-    private static async Task ExplainAsync(
-        HttpContext context, ProjectionStore store, AbuseGuard abuse, IOptions<AdminOptions> adminOptions, PluginBodyReader bodies)
-    {
-        var admin = adminOptions.Value;
-
-        // Served only on the admin endpoint's own port (a Host header cannot move it), and only with the key.
-        if (!admin.Enabled || context.Connection.LocalPort != admin.Port)
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        if (!KeyMatches(context.Request.Headers[AdminOptions.ApiKeyHeader].ToString(), admin.ApiKey!))
-        {
-            await PluginReplies.JsonAsync(
-                context,
-                StatusCodes.Status401Unauthorized,
-                new ErrorReply("unauthorized", $"A valid {AdminOptions.ApiKeyHeader} header is required"),
-                ExplainJson.Web.ErrorReply).ConfigureAwait(false);
-            return;
-        }
-
         UpdateCheck check;
         using (var body = await bodies.ReadAsync(context).ConfigureAwait(false))
         {
@@ -186,9 +150,4 @@ internal static class ExplainEndpoint
         AutoUpdatePolicy.Patch => "patch",
         _ => "version_number",
     };
-
-    private static bool KeyMatches(string presented, string expected) =>
-        CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }

@@ -23,9 +23,13 @@ internal static class EdgeHost
         app.MapEdgeUpdates();
         app.MapEdgeStats();
         app.MapEdgeChannelSelf();
-        app.MapEdgeAdmin();
         app.MapEdgeHealth();
-        app.MapEdgeObservability();
+        app.MapEdgeAdmin(static admin =>
+        {
+            admin.MapEdgeExplain();
+            admin.MapEdgeHealthDetails();
+            admin.MapEdgeObservability();
+        });
         return app;
     }
 

@@ -6,7 +6,7 @@ using Capgo.Edge.Server.Projection;
 namespace Capgo.Edge.Server.Observability;
 
 /// <summary>
-/// The edge's own instruments (meter <c>Capgo.Edge</c>), exported for Prometheus at <c>/metrics</c>.
+/// The edge's own instruments (meter <c>Capgo.Edge</c>), exported for Prometheus at <c>/metrics</c> on the admin endpoint.
 /// A decided check costs one interlocked increment in a table indexed by transport and outcome plus
 /// one histogram record, with no allocation and no tag lookup on the request path. The table is
 /// reported through an observable counter when scraped.
@@ -57,6 +57,7 @@ internal sealed class EdgeMetrics
             description: "Time since the served generation of each app was published.");
         meter.CreateObservableGauge("capgo_edge_projection_degraded", () => health.IsDegraded ? 1 : 0, description: "1 while the projection source (Redis) is unreachable.");
         meter.CreateObservableGauge("capgo_edge_projection_ready", () => store.IsLoaded ? 1 : 0, description: "1 once a projection is loaded.");
+        meter.CreateObservableGauge("capgo_edge_projection_rejected_apps", () => store.Rejected.Count, description: "Apps whose latest data (document or generation) was refused; each serves its last good snapshot.");
     }
 
     /// <summary>

@@ -22,11 +22,15 @@ internal static class ObservabilityExtensions
         return services;
     }
 
-    public static IEndpointRouteBuilder MapEdgeObservability(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// <c>/metrics</c> on the admin group: the gauges carry every app id as a label, the very list the
+    /// abuse guard keeps from strangers.
+    /// </summary>
+    public static IEndpointRouteBuilder MapEdgeObservability(this IEndpointRouteBuilder admin)
     {
         // The instruments exist from the start, so gauges are exported before the first check.
-        _ = endpoints.ServiceProvider.GetRequiredService<EdgeMetrics>();
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
-        return endpoints;
+        _ = admin.ServiceProvider.GetRequiredService<EdgeMetrics>();
+        admin.MapPrometheusScrapingEndpoint("/metrics");
+        return admin;
     }
 }

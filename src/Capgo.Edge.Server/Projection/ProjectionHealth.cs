@@ -9,6 +9,7 @@ internal sealed class ProjectionHealth : ISyncHealth
     private volatile string _mode = "standalone";
     private volatile string? _problem;
     private long _lastSyncUnixMs;
+    private long _snapshotWrittenUnixMs;
 
     public string Mode
     {
@@ -29,5 +30,11 @@ internal sealed class ProjectionHealth : ISyncHealth
     {
         get => Interlocked.Read(ref _lastSyncUnixMs);
         set => Interlocked.Exchange(ref _lastSyncUnixMs, value);
+    }
+
+    public long SnapshotWrittenUnixMs
+    {
+        get => Interlocked.Read(ref _snapshotWrittenUnixMs);
+        set => Interlocked.Exchange(ref _snapshotWrittenUnixMs, value);
     }
 }

@@ -7,6 +7,7 @@ internal static class UpdateServiceExtensions
     {
         services.AddSingleton<CheckEvaluator>();
         services.AddSingleton<JsonCheckEndpoint>();
+        services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section).ValidateOnStart();
         services.AddGrpc(static options => options.EnableDetailedErrors = false)
             .AddJsonTranscoding(static options => options.JsonSettings.IgnoreDefaultValues = true);
         services.AddGrpcReflection();

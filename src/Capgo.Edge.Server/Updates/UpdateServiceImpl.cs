@@ -6,6 +6,7 @@ using Capgo.Edge.Server.Observability;
 using Capgo.Edge.Server.Plugin;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Updates;
 
@@ -24,12 +25,14 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
     private readonly CheckEvaluator _evaluator;
     private readonly AbuseGuard _abuse;
     private readonly EdgeMetrics _metrics;
+    private readonly bool _echo;
 
-    public UpdateServiceImpl(CheckEvaluator evaluator, AbuseGuard abuse, EdgeMetrics metrics)
+    public UpdateServiceImpl(CheckEvaluator evaluator, AbuseGuard abuse, EdgeMetrics metrics, IOptions<EchoOptions> echo)
     {
         _evaluator = evaluator;
         _abuse = abuse;
         _metrics = metrics;
+        _echo = echo.Value.Enabled;
     }
 
     public override Task<CheckReply> CheckForUpdate(UpdateRequest request, ServerCallContext context)
@@ -84,7 +87,9 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
     }
 
     public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
-        Task.FromResult(new EchoReply { Payload = request.Payload });
+        _echo
+            ? Task.FromResult(new EchoReply { Payload = request.Payload })
+            : throw new RpcException(new Status(StatusCode.Unimplemented, "Echo is turned off (Echo:Enabled)"));
 
     /// <summary>
     /// Writes the generation into the HTTP/2 trailers that carry <c>grpc-status</c> rather than through

@@ -81,12 +81,36 @@ internal static class EdgeHttp
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         configure?.Invoke(request);
-        var response = await edge.Http.SendAsync(request);
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        return new HttpReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, bytes, response);
+        return await ReadAsync(await edge.Http.SendAsync(request));
     }
 
     public static Task<HttpReply> GetAsync(this TestEdge edge, string path) => edge.SendAsync(HttpMethod.Get, path);
+
+    /// <summary>A GET on the admin endpoint of an edge started with <see cref="TestEdgeOptions.Admin"/>, with its key.</summary>
+    public static async Task<HttpReply> AdminGetAsync(this TestEdge edge, string path)
+    {
+        var admin = edge.Admin ?? throw new InvalidOperationException("the edge was started without the admin endpoint");
+        return await ReadAsync(await admin.GetAsync(path));
+    }
+
+    /// <summary>A GET on the admin endpoint with <paramref name="key"/> as <c>x-api-key</c>, or no key when null.</summary>
+    public static async Task<HttpReply> AdminGetAsync(this TestEdge edge, string path, string? key)
+    {
+        using var client = new HttpClient { BaseAddress = edge.AdminBase ?? throw new InvalidOperationException("the edge was started without the admin endpoint") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (key is not null)
+        {
+            request.Headers.Add("x-api-key", key);
+        }
+
+        return await ReadAsync(await client.SendAsync(request));
+    }
+
+    private static async Task<HttpReply> ReadAsync(HttpResponseMessage response)
+    {
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return new HttpReply(response.StatusCode, response.Content.Headers.ContentType?.MediaType, bytes, response);
+    }
 
     /// <summary>The single header value, or null.</summary>
     public static string? Header(this HttpReply reply, string name) =>

@@ -20,7 +20,7 @@ public sealed class MetricsRunAlone
     public const string Name = "metrics (runs alone)";
 }
 
-/// <summary><c>/metrics</c> after checks of each kind over both transports.</summary>
+/// <summary><c>/metrics</c> on the admin endpoint after checks of each kind over both transports.</summary>
 [Collection(MetricsRunAlone.Name)]
 public sealed class MetricsTests
 {
@@ -40,7 +40,7 @@ public sealed class MetricsTests
 
     private static async Task<string> ScrapeAsync(TestEdge edge)
     {
-        var reply = await edge.GetAsync("/metrics");
+        var reply = await edge.AdminGetAsync("/metrics");
         Assert.True(reply.Status == HttpStatusCode.OK, reply.ToString());
         return reply.Text;
     }
@@ -49,7 +49,8 @@ public sealed class MetricsTests
     public async Task Checks_are_counted_by_transport_kind_and_code_with_durations_and_projection_gauges()
     {
         using var directory = new TempDirectory();
-        await using var edge = await StartEdgeAsync(directory, [Sample()]);
+        directory.WriteAtomically(SampleAppId + ".json", Sample().ToJsonString());
+        await using var edge = await TestEdge.StartAsync(TestEdgeOptions.Standalone(directory.Path) with { Admin = true, WaitForApps = [SampleAppId] });
 
         var expected = new Dictionary<(string Transport, string Kind, string Code), int>();
         void Expect(string transport, string kind, string code) =>
@@ -152,7 +153,7 @@ public sealed class MetricsTests
     public async Task Gauges_are_exported_before_the_first_check_and_follow_the_projection()
     {
         using var directory = new TempDirectory();
-        await using var edge = await TestEdge.StartAsync(directory.Path);
+        await using var edge = await TestEdge.StartAsync(TestEdgeOptions.Standalone(directory.Path) with { Admin = true });
 
         List<PrometheusSample> samples = [];
         await Eventually.TrueAsync(
