@@ -258,7 +258,17 @@ internal sealed partial class SyncLoop : BackgroundService
                 break;
 
             case Announcement.DeleteType when held is not null:
-                _reader.Remove(db, announcement.AppId);
+                // Redis holds the truth: an app published again since (or a delete announced by
+                // mistake) is still there, and is read rather than dropped.
+                if (await db.KeyExistsAsync(_layout.App(announcement.AppId)).ConfigureAwait(false))
+                {
+                    await _reader.LoadAsync(db, announcement.AppId, forceOverrides: false).ConfigureAwait(false);
+                }
+                else
+                {
+                    _reader.Remove(db, announcement.AppId);
+                }
+
                 break;
         }
     }

@@ -18,8 +18,8 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
     private static readonly string[] AclLines =
     [
         "user default on nopass ~* &* +@all",
-        $"user capgo-edge on >{EdgePassword} resetkeys resetchannels %R~capgo:edge:* %W~capgo:edge:edges %W~capgo:edge:edge:* %W~capgo:edge:events &capgo:edge:changes -@all +@read +@connection +subscribe +unsubscribe +info +zadd +zrem +hset +hdel +xadd",
-        $"user capgo-publisher on >{PublisherPassword} resetkeys resetchannels ~capgo:edge:* &capgo:edge:changes -@all +@read +@write +@connection +@scripting +time +publish +info",
+        $"user capgo-edge-acl-edge on >{EdgePassword} resetkeys resetchannels %R~capgo:edge:* %W~capgo:edge:edges %W~capgo:edge:edge:acl-edge:* %W~capgo:edge:events &capgo:edge:changes -@all +@read -@dangerous +ping +echo +hello +auth +client|setname +client|id +info +subscribe +unsubscribe +zadd +zrem +hset +hdel +xadd",
+        $"user capgo-publisher on >{PublisherPassword} resetkeys resetchannels ~capgo:edge:* &capgo:edge:changes -@all +@read +@write +@scripting +@connection -@dangerous -script|flush -function +time +publish +info +client|setname +client|id",
     ];
 
     /// <summary>Each ACL file line, as <c>ACL SETUSER</c> on the shared server.</summary>
@@ -43,7 +43,7 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword));
         var publisher = new ProjectionPublisher(publisherMux, new RedisLayout());
 
-        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = As("capgo-edge", EdgePassword), Name = "acl-edge", WaitReady = true });
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = As("capgo-edge-acl-edge", EdgePassword), Name = "acl-edge", WaitReady = true });
         var gen = await publisher.PublishAsync(Documents.Sample());
         var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
 
@@ -56,7 +56,8 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(["acl-edge"], wait.Serving);
 
         // The same credentials cannot change what devices receive.
-        await using var edgeMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-edge", EdgePassword));
+        // allowAdmin: the client library would refuse admin commands itself; the server must refuse them.
+        await using var edgeMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-edge-acl-edge", EdgePassword) + ",allowAdmin=true");
         var asEdge = new ProjectionPublisher(edgeMux, new RedisLayout());
         await AssertNoPermAsync(() => asEdge.PublishAsync(Documents.Sample(betaBundle: "1.5.0")));
         await AssertNoPermAsync(() => asEdge.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "beta"));
@@ -70,6 +71,14 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         await AssertNoPermAsync(() => db.KeyDeleteAsync(layout.App(Documents.AppId)));
         await AssertNoPermAsync(() => db.PublishAsync(RedisChannel.Literal("capgo:edge:changes"), """{"type":"delete","app_id":"com.demo.app","generation":99999999999999999}"""));
 
+        // Nor forge another edge's acknowledgement (which --wait reads), nor disturb other clients.
+        await AssertNoPermAsync(() => db.HashSetAsync(layout.EdgeApps("other-edge"), Documents.AppId, $"{gen} {ogen}"));
+        await db.HashSetAsync(layout.EdgeApps("acl-edge"), "com.demo.probe", "1 1");
+        var asEdgeServer = edgeMux.GetServer(edgeMux.GetEndPoints()[0]);
+        await AssertNoPermAsync(() => asEdgeServer.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub"));
+        await AssertNoPermAsync(() => asEdgeServer.ExecuteAsync("CLIENT", "PAUSE", "10"));
+        await AssertNoPermAsync(() => asEdgeServer.ExecuteAsync("KEYS", "*"));
+
         // Nothing changed: the edge still serves the publisher's generation.
         Assert.Equal(gen, edge.GenerationOf(Documents.AppId));
         var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());
@@ -77,10 +86,27 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("disable_prod_build", body.GetProperty("error").GetString());
     }
 
+    [Fact]
+    public async Task Publisher_credentials_publish_but_cannot_flush_reconfigure_or_enumerate_Redis()
+    {
+        await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword) + ",allowAdmin=true");
+        var publisher = new ProjectionPublisher(publisherMux, new RedisLayout());
+        Assert.True(await publisher.PublishAsync(Documents.Sample()) > 0);
+
+        var server = publisherMux.GetServer(publisherMux.GetEndPoints()[0]);
+        foreach (var command in new[] { "FLUSHALL", "FLUSHDB", "CONFIG SET save x", "SCRIPT FLUSH", "FUNCTION FLUSH", "KEYS *", "CLIENT KILL TYPE normal", "SHUTDOWN NOSAVE" })
+        {
+            var words = command.Split(' ');
+            await AssertNoPermAsync(() => server.ExecuteAsync(words[0], words[1..]));
+        }
+
+        Assert.NotNull(await publisher.GetDocumentAsync(Documents.AppId));
+    }
+
     private static async Task AssertNoPermAsync(Func<Task> write)
     {
         var ex = await Record.ExceptionAsync(write);
         Assert.NotNull(ex);
-        Assert.Contains("NOPERM", ex.ToString(), StringComparison.Ordinal);
+        Assert.True(ex.ToString().Contains("NOPERM", StringComparison.Ordinal), ex.ToString()[..Math.Min(400, ex.ToString().Length)]);
     }
 }
