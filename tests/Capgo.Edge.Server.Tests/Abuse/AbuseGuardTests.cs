@@ -111,6 +111,20 @@ public sealed class AbuseGuardTests
     }
 
     [Fact]
+    public void Probing_on_while_blocked_renews_the_block()
+    {
+        var guard = NewGuard();
+        var address = IPAddress.Parse("203.0.113.7");
+        Enumerate(guard, address, Limit);
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Enumerate(guard, address, Limit, first: 100);
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(guard.IsBlocked(address));
+        _time.Advance(TimeSpan.FromMinutes(1.1));
+        Assert.False(guard.IsBlocked(address));
+    }
+
+    [Fact]
     public void A_blocked_address_keeps_its_slot_against_newcomers()
     {
         // The smallest table: many addresses share the blocked address's slot.
