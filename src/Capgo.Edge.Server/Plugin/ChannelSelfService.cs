@@ -25,6 +25,7 @@ internal sealed class ChannelSelfService
     private static readonly ChannelReply Ok = new(null, "ok");
     private static readonly ChannelReply OkAllowSet = new(null, "ok", true);
 
+    private readonly ProjectionStore _store;
     private readonly ChannelSelfLimiter _limiter;
     private readonly IOverrideWriter _writer;
     private readonly AbuseGuard _abuse;
@@ -32,17 +33,15 @@ internal sealed class ChannelSelfService
 
     public ChannelSelfService(ProjectionStore store, ChannelSelfLimiter limiter, IOverrideWriter writer, AbuseGuard abuse, AppAdmission admission)
     {
-        Store = store;
+        _store = store;
         _limiter = limiter;
         _writer = writer;
         _abuse = abuse;
         _admission = admission;
     }
 
-    public ProjectionStore Store { get; }
-
     /// <summary>The app as the abuse guard lets this client see it (an unknown id counts as a probe of its network).</summary>
-    public AppSnapshot? Find(HttpContext context, string appId) => _abuse.Find(Store, context.Connection.RemoteIpAddress, appId);
+    public AppSnapshot? Find(HttpContext context, string appId) => _abuse.Find(_store, context.Connection.RemoteIpAddress, appId);
 
     /// <summary>Plugins from 5.34.0 / 6.34.0 / 7.34.0 / 8.0.0 keep their channel on the device.</summary>
     internal static bool IsNewPlugin(SemVer plugin) => plugin.Major switch
