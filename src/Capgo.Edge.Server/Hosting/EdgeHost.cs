@@ -1,5 +1,6 @@
 using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Admin;
+using Capgo.Edge.Server.Admission;
 using Capgo.Edge.Server.Events;
 using Capgo.Edge.Server.Observability;
 using Capgo.Edge.Server.Plugin;
@@ -20,6 +21,7 @@ internal static class EdgeHost
 
         var app = builder.Build();
         app.UseEdgeForwardedClientAddress();
+        app.UseEdgeAdmission();
         app.MapEdgeUpdates();
         app.MapEdgeStats();
         app.MapEdgeChannelSelf();
@@ -48,6 +50,7 @@ internal static class EdgeHost
         builder.Services.AddEdgeChannelSelf(builder.Configuration);
         builder.Services.AddEdgeAdmin(builder.Configuration);
         builder.Services.AddEdgeAbuseGuards(builder.Configuration);
+        builder.Services.AddEdgeAdmission(builder.Configuration);
         return builder;
     }
 }

@@ -25,6 +25,7 @@ internal static class KestrelDefaults
                 // Limits chosen for a public API answered in microseconds (docs/reliability.md).
                 // The plugin body reader enforces the API's own limit with the contract's 413.
                 ["Kestrel:Limits:MaxRequestBodySize"] = "1048576",
+                ["Kestrel:Limits:MaxConcurrentConnections"] = "10000",
                 ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "32768",
                 ["Kestrel:Limits:MaxRequestHeaderCount"] = "64",
                 ["Kestrel:Limits:MaxRequestLineSize"] = "8192",

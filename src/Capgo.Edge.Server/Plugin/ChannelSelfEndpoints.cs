@@ -1,3 +1,5 @@
+using Capgo.Edge.Server.Admission;
+
 namespace Capgo.Edge.Server.Plugin;
 
 /// <summary>
@@ -18,17 +20,22 @@ internal static class ChannelSelfEndpoints
 
     public static IEndpointRouteBuilder MapEdgeChannelSelf(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, static (HttpContext context, ChannelSelfService service, PluginBodyReader bodies) => SetAsync(context, service, bodies));
-        endpoints.MapPut(Path, static (HttpContext context, ChannelSelfService service, PluginBodyReader bodies) => GetAsync(context, service, bodies));
-        endpoints.MapDelete(Path, static (HttpContext context, ChannelSelfService service) => UnsetAsync(context, service));
-        endpoints.MapGet(Path, static (HttpContext context, ChannelSelfService service) => ListAsync(context, service));
+        // Every method takes a token from the client network's bucket: GET reveals which apps exist, the others may write.
+        endpoints.MapPost(Path, static (HttpContext context, ChannelSelfService service, PluginBodyReader bodies) => SetAsync(context, service, bodies))
+            .AsPluginRoute(AdmissionExtensions.ChannelSelfPolicy);
+        endpoints.MapPut(Path, static (HttpContext context, ChannelSelfService service, PluginBodyReader bodies) => GetAsync(context, service, bodies))
+            .AsPluginRoute(AdmissionExtensions.ChannelSelfPolicy);
+        endpoints.MapDelete(Path, static (HttpContext context, ChannelSelfService service) => UnsetAsync(context, service))
+            .AsPluginRoute(AdmissionExtensions.ChannelSelfPolicy);
+        endpoints.MapGet(Path, static (HttpContext context, ChannelSelfService service) => ListAsync(context, service))
+            .AsPluginRoute(AdmissionExtensions.ChannelSelfPolicy);
         return endpoints;
     }
 
     // POST: set.
     private static async Task SetAsync(HttpContext context, ChannelSelfService service, PluginBodyReader bodies)
     {
-        if (await ChannelSelfRequests.ReadBodyAsync(context, bodies, service.Store).ConfigureAwait(false) is { } request)
+        if (await ChannelSelfRequests.ReadBodyAsync(context, bodies, service).ConfigureAwait(false) is { } request)
         {
             await WriteAsync(context, await service.SetAsync(request).ConfigureAwait(false)).ConfigureAwait(false);
         }
@@ -37,7 +44,7 @@ internal static class ChannelSelfEndpoints
     // PUT: get.
     private static async Task GetAsync(HttpContext context, ChannelSelfService service, PluginBodyReader bodies)
     {
-        if (await ChannelSelfRequests.ReadBodyAsync(context, bodies, service.Store).ConfigureAwait(false) is { } request)
+        if (await ChannelSelfRequests.ReadBodyAsync(context, bodies, service).ConfigureAwait(false) is { } request)
         {
             await WriteAsync(context, service.Get(request)).ConfigureAwait(false);
         }
@@ -46,7 +53,7 @@ internal static class ChannelSelfEndpoints
     // DELETE: unset (query parameters).
     private static async Task UnsetAsync(HttpContext context, ChannelSelfService service)
     {
-        if (await ChannelSelfRequests.ReadQueryAsync(context, service.Store).ConfigureAwait(false) is { } request)
+        if (await ChannelSelfRequests.ReadQueryAsync(context, service).ConfigureAwait(false) is { } request)
         {
             await WriteAsync(context, await service.UnsetAsync(request).ConfigureAwait(false)).ConfigureAwait(false);
         }
@@ -61,7 +68,7 @@ internal static class ChannelSelfEndpoints
             return;
         }
 
-        if (service.Store.Find(query.AppId) is not { IsActive: true } app)
+        if (service.Find(context, query.AppId) is not { IsActive: true } app)
         {
             await PluginReplies.OnPremiseAppAsync(context).ConfigureAwait(false);
             return;
@@ -72,7 +79,7 @@ internal static class ChannelSelfEndpoints
 
     private static Task WriteAsync(HttpContext context, ChannelSelfAnswer answer) => answer switch
     {
-        { RetryAfterSeconds: { } seconds } => PluginReplies.TooManyRequestsAsync(context, seconds, ChannelSelfService.TooManyRequestsMessage),
+        { RetryAfterSeconds: { } seconds } => PluginReplies.TooManyRequestsAsync(context, seconds, answer.LimitMessage ?? ChannelSelfService.TooManyRequestsMessage),
         { StoreFailure: { } failure } => PluginReplies.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, failure),
         { Error: { } error } => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, error, PluginJson.Relaxed.ErrorReply),
         _ => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, answer.Reply!, PluginJson.Relaxed.ChannelReply),

@@ -17,7 +17,7 @@ internal readonly record struct ChannelListQuery(string AppId, Platform Platform
 internal static class ChannelSelfRequests
 {
     /// <summary>POST and PUT: the body, validated and resolved to its app; null when already answered.</summary>
-    public static async Task<ChannelSelfRequest?> ReadBodyAsync(HttpContext context, PluginBodyReader bodies, ProjectionStore store)
+    public static async Task<ChannelSelfRequest?> ReadBodyAsync(HttpContext context, PluginBodyReader bodies, ChannelSelfService service)
     {
         using var body = await bodies.ReadAsync(context).ConfigureAwait(false);
         if (body.Refusal is not null)
@@ -34,14 +34,14 @@ internal static class ChannelSelfRequests
             ? RequestError.InvalidJson
             : UpdateRequestJson.Validate(status, raw, out check);
 
-        return await ResolveAsync(context, store, error, check, channel).ConfigureAwait(false);
+        return await ResolveAsync(context, service, error, check, channel).ConfigureAwait(false);
     }
 
     /// <summary>DELETE: the query, validated and resolved to its app; null when already answered.</summary>
-    public static Task<ChannelSelfRequest?> ReadQueryAsync(HttpContext context, ProjectionStore store)
+    public static Task<ChannelSelfRequest?> ReadQueryAsync(HttpContext context, ChannelSelfService service)
     {
         var error = RequestValidator.Validate(FromQuery(context.Request.Query), out var check);
-        return ResolveAsync(context, store, error, check, null);
+        return ResolveAsync(context, service, error, check, null);
     }
 
     /// <summary>GET: <c>app_id</c>, <c>platform</c> and the optional flags; the problems found, else null.</summary>
@@ -65,7 +65,7 @@ internal static class ChannelSelfRequests
         return problems.Count > 0 ? new RequestError("invalid_query_parameters", "Invalid query parameters", problems) : null;
     }
 
-    private static async Task<ChannelSelfRequest?> ResolveAsync(HttpContext context, ProjectionStore store, RequestError? error, UpdateCheck check, string? channel)
+    private static async Task<ChannelSelfRequest?> ResolveAsync(HttpContext context, ChannelSelfService service, RequestError? error, UpdateCheck check, string? channel)
     {
         if (error is not null)
         {
@@ -73,7 +73,7 @@ internal static class ChannelSelfRequests
             return null;
         }
 
-        if (store.Find(check.AppId) is not { IsActive: true } app)
+        if (service.Find(context, check.AppId) is not { IsActive: true } app)
         {
             await PluginReplies.OnPremiseAppAsync(context).ConfigureAwait(false);
             return null;

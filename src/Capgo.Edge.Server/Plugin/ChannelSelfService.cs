@@ -1,11 +1,14 @@
 using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Admission;
 
 namespace Capgo.Edge.Server.Plugin;
 
 /// <summary>
 /// What <c>/channel_self</c> decides (plugin-endpoints.md): new plugins keep the chosen channel on the
 /// device (sent back as <c>defaultChannel</c>); old ones ask the server to store it as an override.
-/// Every method answers one validated request of a known, active app.
+/// Every method answers one validated request of a known, active app. Pin writes pass the per-app caps
+/// (<see cref="AppAdmission"/>) after the per-device limits.
 /// </summary>
 internal sealed class ChannelSelfService
 {
@@ -22,17 +25,23 @@ internal sealed class ChannelSelfService
     private static readonly ChannelReply Ok = new(null, "ok");
     private static readonly ChannelReply OkAllowSet = new(null, "ok", true);
 
+    private readonly ProjectionStore _store;
     private readonly ChannelSelfLimiter _limiter;
     private readonly IOverrideWriter _writer;
+    private readonly AbuseGuard _abuse;
+    private readonly AppAdmission _admission;
 
-    public ChannelSelfService(ProjectionStore store, ChannelSelfLimiter limiter, IOverrideWriter writer)
+    public ChannelSelfService(ProjectionStore store, ChannelSelfLimiter limiter, IOverrideWriter writer, AbuseGuard abuse, AppAdmission admission)
     {
-        Store = store;
+        _store = store;
         _limiter = limiter;
         _writer = writer;
+        _abuse = abuse;
+        _admission = admission;
     }
 
-    public ProjectionStore Store { get; }
+    /// <summary>The app as the abuse guard lets this client see it (an unknown id counts as a probe of its network).</summary>
+    public AppSnapshot? Find(HttpContext context, string appId) => _abuse.Find(_store, context.Connection.RemoteIpAddress, appId);
 
     /// <summary>Plugins from 5.34.0 / 6.34.0 / 7.34.0 / 8.0.0 keep their channel on the device.</summary>
     internal static bool IsNewPlugin(SemVer plugin) => plugin.Major switch
@@ -75,20 +84,33 @@ internal sealed class ChannelSelfService
             return OkAllowSet;
         }
 
+        // Choosing the platform's public channel is the same as having no override.
+        var remove = ReferenceEquals(channel, r.App.PublicChannelFor(r.Check.Platform));
+        var writes = !remove || r.App.Overrides.TryGet(r.Check.DeviceId, out _);
+
+        // The app's caps come before the device's once-a-minute limit: a device the app refuses retries
+        // after the wait it was given, not a minute later.
+        using var write = writes ? _admission.AdmitPinWrite(r.App, r.Check.DeviceId) : default;
+        if (write.RetryAfterSeconds is { } pinWait)
+        {
+            return ChannelSelfAnswer.Limited(pinWait, write.Message);
+        }
+
         if (_limiter.TrySetChannel(r.App.AppId, r.Check.DeviceId, channel.Name) is { } sameChannelWait)
         {
             return ChannelSelfAnswer.Limited(sameChannelWait);
         }
 
+        if (!writes)
+        {
+            return Ok;
+        }
+
         try
         {
-            // Choosing the platform's public channel is the same as having no override.
-            if (ReferenceEquals(channel, r.App.PublicChannelFor(r.Check.Platform)))
+            if (remove)
             {
-                if (r.App.Overrides.TryGet(r.Check.DeviceId, out _))
-                {
-                    await _writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
-                }
+                await _writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
             }
             else
             {
@@ -147,6 +169,12 @@ internal sealed class ChannelSelfService
             return CannotOverride;
         }
 
+        using var write = _admission.AdmitPinWrite(r.App, r.Check.DeviceId);
+        if (write.RetryAfterSeconds is { } pinWait)
+        {
+            return ChannelSelfAnswer.Limited(pinWait, write.Message);
+        }
+
         try
         {
             await _writer.RemoveAsync(r.App, r.Check.DeviceId).ConfigureAwait(false);
@@ -168,14 +196,17 @@ internal sealed class ChannelSelfService
             .ToArray();
 }
 
-/// <summary>One answer of <see cref="ChannelSelfService"/>: a reply, a refusal in the reply's shape, a wait, or a store failure.</summary>
-internal readonly record struct ChannelSelfAnswer(ChannelReply? Reply, ErrorReply? Error, int? RetryAfterSeconds, RequestError? StoreFailure)
+/// <summary>
+/// One answer of <see cref="ChannelSelfService"/>: a reply, a refusal in the reply's shape, a wait (with
+/// its message when not the per-device one), or a store failure.
+/// </summary>
+internal readonly record struct ChannelSelfAnswer(ChannelReply? Reply, ErrorReply? Error, int? RetryAfterSeconds, RequestError? StoreFailure, string? LimitMessage = null)
 {
     public static implicit operator ChannelSelfAnswer(ChannelReply reply) => new(reply, null, null, null);
 
     public static implicit operator ChannelSelfAnswer(ErrorReply error) => new(null, error, null, null);
 
-    public static ChannelSelfAnswer Limited(int seconds) => new(null, null, seconds, null);
+    public static ChannelSelfAnswer Limited(int seconds, string? message = null) => new(null, null, seconds, null, message);
 
     public static ChannelSelfAnswer Failed(RequestError failure) => new(null, null, null, failure);
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Unicode;
 using Capgo.Edge.Core;
+using Capgo.Edge.Server.Abuse;
+using Capgo.Edge.Server.Admission;
 using Capgo.Edge.Server.Events;
 
 namespace Capgo.Edge.Server.Plugin;
@@ -8,6 +10,7 @@ namespace Capgo.Edge.Server.Plugin;
 /// <summary>
 /// <c>POST /stats</c> (one event or a batch for one app) and <c>GET /stats</c>, as plugin-endpoints.md
 /// describes. Accepted events are handed to <see cref="EventQueue"/>; the reply never waits on Redis.
+/// Requests take a token from their client network's bucket; events, from their app's (<see cref="AppAdmission"/>).
 /// </summary>
 internal static class StatsEndpoints
 {
@@ -24,8 +27,9 @@ internal static class StatsEndpoints
 
     public static IEndpointRouteBuilder MapEdgeStats(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, PostAsync);
-        endpoints.MapGet(Path, static context => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply));
+        endpoints.MapPost(Path, PostAsync).AsPluginRoute(AdmissionExtensions.StatsPolicy);
+        endpoints.MapGet(Path, static context => PluginReplies.JsonAsync(context, StatusCodes.Status200OK, StatusReply.Ok, PluginJson.Default.StatusReply))
+            .AsPluginRoute(AdmissionExtensions.StatsPolicy);
         return endpoints;
     }
 
@@ -94,7 +98,7 @@ internal static class StatsEndpoints
             return PluginReplies.ErrorAsync(context, StatusCodes.Status400BadRequest, error);
         }
 
-        if (Refuse(context, store, deviceEvent.AppId, out var app) is { } refusal)
+        if (Refuse(context, store, deviceEvent.AppId, 1, out var app) is { } refusal)
         {
             return refusal;
         }
@@ -131,7 +135,7 @@ internal static class StatsEndpoints
             }
         }
 
-        if (Refuse(context, store, appId!, out var app) is { } refusal)
+        if (Refuse(context, store, appId!, count, out var app) is { } refusal)
         {
             return refusal;
         }
@@ -152,8 +156,11 @@ internal static class StatsEndpoints
         return PluginReplies.JsonAsync(context, StatusCodes.Status200OK, new StatsBatchReply("ok", results), PluginJson.Default.StatsBatchReply);
     }
 
-    /// <summary>503 while no projection is loaded; 429 <c>on_premise_app</c> for an unknown or inactive app.</summary>
-    private static Task? Refuse(HttpContext context, ProjectionStore store, string appId, out AppSnapshot app)
+    /// <summary>
+    /// 503 while no projection is loaded; 429 <c>on_premise_app</c> for an unknown or inactive app (or one
+    /// the abuse guard hides from this client); 429 <c>too_many_requests</c> past the app's event intake.
+    /// </summary>
+    private static Task? Refuse(HttpContext context, ProjectionStore store, string appId, int events, out AppSnapshot app)
     {
         app = null!;
         if (!store.IsLoaded)
@@ -162,9 +169,15 @@ internal static class StatsEndpoints
             return PluginReplies.NotReadyAsync(context);
         }
 
-        if (store.Find(appId) is not { IsActive: true } found)
+        var services = context.RequestServices;
+        if (services.GetRequiredService<AbuseGuard>().Find(store, context.Connection.RemoteIpAddress, appId) is not { IsActive: true } found)
         {
             return PluginReplies.OnPremiseAppAsync(context);
+        }
+
+        if (services.GetRequiredService<AppAdmission>().AdmitEvents(found.AppId, events) is { } wait)
+        {
+            return PluginReplies.TooManyRequestsAsync(context, wait, AppAdmission.EventRateMessage);
         }
 
         app = found;

@@ -8,8 +8,8 @@ namespace Capgo.Edge.Server.Updates;
 
 /// <summary>
 /// The part of an update check both transports share once the request is valid: the projection
-/// lookup behind the abuse guard, the decision, the metric, the device event and the record of
-/// unknown apps. The transports differ only in how they read the request and write the answer.
+/// lookup behind the abuse guard (which records unknown apps), the decision, the metric and the
+/// device event. The transports differ only in how they read the request and write the answer.
 /// </summary>
 internal sealed class CheckEvaluator
 {
@@ -44,19 +44,13 @@ internal sealed class CheckEvaluator
     /// <summary>Decides one valid check; <paramref name="app"/> is the snapshot the answer came from, if any.</summary>
     public UpdateDecision Decide(in RawUpdateCheck raw, in UpdateCheck check, IPAddress? client, string transport, long started, out AppSnapshot? app)
     {
-        // An address that enumerated app ids gets on_premise_app for every app, for a while.
-        app = _abuse.IsBlocked(client) ? null : _store.Find(check.AppId);
+        // A network that enumerated app ids gets on_premise_app, for a while, for apps it was not served before.
+        app = _abuse.Find(_store, client, check.AppId);
         var decision = UpdateDecider.Decide(app, check);
         _metrics.CheckDecided(transport, decision.Outcome, started);
 
         // The control plane counts devices per bundle and sees why they did not update; never waits.
         _events.TryEnqueueCheck(check, raw, decision, started);
-
-        if (decision.Outcome == Outcome.OnPremiseApp && app is null && _store.Find(check.AppId) is null)
-        {
-            _abuse.RecordUnknownApp(client, check.AppId);
-        }
-
         return decision;
     }
 }

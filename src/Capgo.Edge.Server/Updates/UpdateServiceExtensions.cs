@@ -1,3 +1,5 @@
+using Capgo.Edge.Server.Admission;
+
 namespace Capgo.Edge.Server.Updates;
 
 internal static class UpdateServiceExtensions
@@ -28,7 +30,8 @@ internal static class UpdateServiceExtensions
         JsonCheckEndpoint? check = null;
         endpoints.MapPost(JsonCheckEndpoint.Route, context => (check ??= context.RequestServices.GetRequiredService<JsonCheckEndpoint>()).HandleAsync(context))
             .WithOrder(-1)
-            .WithDisplayName("CheckForUpdate (HTTP JSON)");
+            .WithDisplayName("CheckForUpdate (HTTP JSON)")
+            .AsPluginRoute();
         return endpoints;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Tests.Abuse;
 
-/// <summary>The guard itself: fixed memory, distinct ids only, the window and the block duration.</summary>
+/// <summary>The guard itself: fixed memory, distinct ids only, the window, the block duration, networks not addresses.</summary>
 public sealed class AbuseGuardTests
 {
     private const int Tracked = 1024;
@@ -111,6 +111,20 @@ public sealed class AbuseGuardTests
     }
 
     [Fact]
+    public void Probing_on_while_blocked_renews_the_block()
+    {
+        var guard = NewGuard();
+        var address = IPAddress.Parse("203.0.113.7");
+        Enumerate(guard, address, Limit);
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Enumerate(guard, address, Limit, first: 100);
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(guard.IsBlocked(address));
+        _time.Advance(TimeSpan.FromMinutes(1.1));
+        Assert.False(guard.IsBlocked(address));
+    }
+
+    [Fact]
     public void A_blocked_address_keeps_its_slot_against_newcomers()
     {
         // The smallest table: many addresses share the blocked address's slot.
@@ -124,6 +138,19 @@ public sealed class AbuseGuardTests
 
         Assert.True(guard.IsBlocked(blocked));
         Assert.Equal(16, Slots(guard).Length);
+    }
+
+    [Fact]
+    public void Addresses_of_one_ipv6_64_are_one_client_and_the_next_64_is_another()
+    {
+        var guard = NewGuard();
+        for (var i = 0; i < Limit; i++)
+        {
+            guard.RecordUnknownApp(IPAddress.Parse($"2001:db8:1:2::{i + 1:x}"), $"com.enumerated{i}.app");
+        }
+
+        Assert.True(guard.IsBlocked(IPAddress.Parse("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        Assert.False(guard.IsBlocked(IPAddress.Parse("2001:db8:1:3::1")));
     }
 
     [Fact]

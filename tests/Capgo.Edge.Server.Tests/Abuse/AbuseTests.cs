@@ -12,9 +12,9 @@ using static Capgo.Edge.Server.Tests.ChannelSelf.PluginApps;
 namespace Capgo.Edge.Server.Tests.Abuse;
 
 /// <summary>
-/// The abuse guard over real HTTP and gRPC: the per-app throttle list, and the per-address block after
-/// app-id enumeration (with the client address forwarded by trusted proxies only). Every test that
-/// blocks an address has an edge of its own.
+/// The abuse guard over real HTTP and gRPC: the per-app throttle list, and the per-network block after
+/// app-id enumeration, which hides the apps a network was not served before (with the client address
+/// forwarded by trusted proxies only). Every test that blocks an address has an edge of its own.
 /// </summary>
 public sealed class AbuseTests
 {
@@ -132,11 +132,23 @@ public sealed class AbuseTests
 
     // ---------- enumeration ----------
 
+    private const string OtherAppId = "com.other.app";
+
+    /// <summary>A second active app with a public channel, never asked for before the block in these tests.</summary>
+    private static JsonObject OtherApp()
+    {
+        var app = ChoiceApp();
+        app["app_id"] = OtherAppId;
+        return app;
+    }
+
+    private static void AssertChoiceServed(HttpReply reply) => Assert.Equal("1.4.0", (string)PluginReply.AssertOffer(reply)["version"]!);
+
     [Fact]
-    public async Task Distinct_unknown_ids_from_one_address_block_it_for_every_app_and_repeats_do_not_count()
+    public async Task Distinct_unknown_ids_from_one_address_hide_the_apps_it_was_not_served_and_repeats_do_not_count()
     {
         using var directory = new TempDirectory();
-        await using var edge = await StartEdgeAsync(directory, [Sample(), CancelledApp()], "--Abuse:UnknownAppLimit=3");
+        await using var edge = await StartEdgeAsync(directory, [Sample(), CancelledApp(), ChoiceApp()], "--Abuse:UnknownAppLimit=3");
 
         // The same unknown id many times, and a known but inactive app: not enumeration.
         var repeated = UnknownApp(0);
@@ -153,12 +165,16 @@ public sealed class AbuseTests
         AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice())));
         AssertOnPremise(await CheckAsync(edge, UnknownApp(2), forwardedFor: "203.0.113.2"));
 
-        // Now the known app answers on_premise_app to this address, whatever it forwards, on both transports.
-        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice())));
-        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice()), forwardedFor: "198.51.100.9"));
-        var error = await GrpcFailsAsync(edge, Body(NewPlugin, NewDevice()));
+        // Now a known app this address was never served answers on_premise_app, whatever it forwards, on both transports.
+        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId)));
+        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), forwardedFor: "198.51.100.9"));
+        var error = await GrpcFailsAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId));
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal("on_premise_app", error.Trailers.GetValue("capgo-error"));
+
+        // The app it was served before stays served: its other devices keep updating.
+        AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice())));
+        Assert.Contains((await GrpcAsync(edge, Body(NewPlugin, NewDevice()))).Version, ProductionVersions);
     }
 
     [Fact]
@@ -167,7 +183,7 @@ public sealed class AbuseTests
         using var directory = new TempDirectory();
         await using var edge = await StartEdgeAsync(
             directory,
-            [Sample()],
+            [Sample(), ChoiceApp(), OtherApp()],
             "--Abuse:UnknownAppLimit=3",
             "--Abuse:TrustedProxies:0=127.0.0.1");
         const string First = "203.0.113.7";
@@ -183,22 +199,24 @@ public sealed class AbuseTests
         AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice()), First));
         AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice()), Second));
 
-        // The third distinct id blocks the first address only.
+        // The third distinct id blocks the first address only: an app it was not served is hidden from it.
         AssertOnPremise(await CheckAsync(edge, UnknownApp(2), First));
-        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice()), First));
-        AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice()), Second));
+        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), First));
+        AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice()), First));
+        AssertChoiceServed(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), Second));
 
         // The proxy itself, and other clients behind it, are not blocked.
-        AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice())));
-        AssertServed(await CheckAsync(edge, Body(NewPlugin, NewDevice()), "198.51.100.1"));
+        AssertChoiceServed(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId)));
+        AssertChoiceServed(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), "198.51.100.1"));
 
         // gRPC through the proxy: the forwarded address decides too.
-        var error = await GrpcFailsAsync(edge, Body(NewPlugin, NewDevice()), First);
+        var error = await GrpcFailsAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), First);
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal("on_premise_app", error.Trailers.GetValue("capgo-error"));
 
         // Then the second one.
         AssertOnPremise(await CheckAsync(edge, UnknownApp(12), Second));
-        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice()), Second));
+        AssertOnPremise(await CheckAsync(edge, Body(NewPlugin, NewDevice(), OtherAppId), Second));
+        AssertChoiceServed(await CheckAsync(edge, Body(NewPlugin, NewDevice(), ChoiceAppId), Second));
     }
 }

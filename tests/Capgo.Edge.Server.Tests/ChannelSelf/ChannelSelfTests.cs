@@ -16,8 +16,14 @@ public sealed class ChannelSelfFixture : IAsyncLifetime, IDisposable
 
     internal TestEdge Edge => _edge ?? throw new InvalidOperationException("The edge is not started");
 
+    // Every test shares this edge and this address: the per-network and per-app buckets
+    // (Admission/ tests) are opened so that only the per-device limits under test decide.
     public async Task InitializeAsync() =>
-        _edge = await StartEdgeAsync(_directory, [Sample(), ChoiceApp(), CancelledApp()]);
+        _edge = await StartEdgeAsync(
+            _directory,
+            [Sample(), ChoiceApp(), CancelledApp()],
+            "--Admission:ChannelSelfPerNetwork:TokenLimit=1000000",
+            "--Admission:PinsPerApp:TokenLimit=1000000");
 
     public async Task DisposeAsync()
     {

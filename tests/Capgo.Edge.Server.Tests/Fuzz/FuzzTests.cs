@@ -74,7 +74,14 @@ public sealed class FuzzTests(ITestOutputHelper output)
             // The enumeration guard is fuzzed too, but must not turn every later check into a 429.
             "--Abuse:UnknownAppLimit=1024",
             "--Abuse:UnknownAppWindow=00:00:01",
-            "--Abuse:BlockDuration=00:00:01"));
+            "--Abuse:BlockDuration=00:00:01",
+            // From one address the per-network buckets would answer most bodies 429 before reading them.
+            "--Admission:ChannelSelfPerNetwork:TokenLimit=10000000",
+            "--Admission:ChannelSelfPerNetwork:TokensPerPeriod=10000000",
+            "--Admission:StatsPerNetwork:TokenLimit=10000000",
+            "--Admission:StatsPerNetwork:TokensPerPeriod=10000000",
+            "--Admission:EventsPerApp:TokenLimit=10000000",
+            "--Admission:EventsPerApp:TokensPerPeriod=10000000"));
 
         using var handler = new SocketsHttpHandler
         {
