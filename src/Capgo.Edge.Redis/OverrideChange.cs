@@ -10,8 +10,9 @@ namespace Capgo.Edge.Redis;
 public static class OverrideChange
 {
     /// <summary>Runs the change; returns the new overrides generation. <paramref name="channel"/> "" removes the pin.</summary>
+    /// <remarks>With <paramref name="maxPins"/>, a pin that adds a device to an app holding that many is refused (<see cref="PinCeilingException"/>).</remarks>
     /// <exception cref="PublishException">The ids are malformed, or the app, channel or pin is unknown.</exception>
-    public static async Task<long> RunAsync(IDatabase db, RedisLayout layout, string appId, string deviceId, string channel)
+    public static async Task<long> RunAsync(IDatabase db, RedisLayout layout, string appId, string deviceId, string channel, int? maxPins = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(layout);
@@ -31,12 +32,25 @@ public static class OverrideChange
             var result = await db.ScriptEvaluateAsync(
                 Scripts.Override,
                 [layout.Generation, layout.App(appId), layout.AppChannels(appId), layout.AppOverrides(appId)],
-                [appId, device, channel, layout.Changes.ToString()]).ConfigureAwait(false);
+                [appId, device, channel, layout.Changes.ToString(), maxPins?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""]).ConfigureAwait(false);
             return Generations.Parse(result);
+        }
+        catch (RedisServerException ex) when (Scripts.IsCapped(ex))
+        {
+            throw new PinCeilingException(Scripts.Refusal(ex), ex);
         }
         catch (RedisServerException ex)
         {
             throw new PublishException(Scripts.Refusal(ex), ex);
         }
+    }
+}
+
+/// <summary>A pin refused because the app holds its ceiling of pins (<c>Admission:MaxPinsPerApp</c>).</summary>
+public sealed class PinCeilingException : PublishException
+{
+    public PinCeilingException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

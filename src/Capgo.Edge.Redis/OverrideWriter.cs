@@ -13,26 +13,35 @@ public sealed partial class OverrideWriter
 {
     private readonly RedisConnections _connections;
     private readonly RedisLayout _layout;
+    private readonly ProjectionStore _store;
     private readonly ILogger<OverrideWriter> _logger;
 
-    public OverrideWriter(RedisConnections connections, RedisLayout layout, ILogger<OverrideWriter> logger)
+    public OverrideWriter(RedisConnections connections, RedisLayout layout, ProjectionStore store, ILogger<OverrideWriter> logger)
     {
         _connections = connections;
         _layout = layout;
+        _store = store;
         _logger = logger;
     }
 
+    /// <summary>
+    /// The map the app is answered from now: the sync may have replaced the request's snapshot's map
+    /// (a reload) while the write was in flight, and the device must read its own write.
+    /// </summary>
+    private DeviceOverrides Current(AppSnapshot app) => (_store.Find(app.AppId) ?? app).Overrides;
+
     /// <summary>Pins the device; false (logged) when Redis refused the pin, is unreachable or too slow.</summary>
-    public async Task<bool> SetAsync(AppSnapshot app, string deviceId, string channel)
+    /// <remarks><paramref name="maxPins"/>: the app's ceiling of pins, checked in Redis; over it, <see cref="PinCeilingException"/>.</remarks>
+    public async Task<bool> SetAsync(AppSnapshot app, string deviceId, string channel, int? maxPins = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentException.ThrowIfNullOrEmpty(channel);
-        if (!await StoreAsync(app.AppId, deviceId, channel).ConfigureAwait(false))
+        if (!await StoreAsync(app.AppId, deviceId, channel, maxPins).ConfigureAwait(false))
         {
             return false;
         }
 
-        app.Overrides.Set(deviceId, channel);
+        Current(app).Set(deviceId, channel);
         return true;
     }
 
@@ -40,22 +49,26 @@ public sealed partial class OverrideWriter
     public async Task<bool> RemoveAsync(AppSnapshot app, string deviceId)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (!await StoreAsync(app.AppId, deviceId, "").ConfigureAwait(false))
+        if (!await StoreAsync(app.AppId, deviceId, "", null).ConfigureAwait(false))
         {
             return false;
         }
 
-        app.Overrides.Remove(deviceId);
+        Current(app).Remove(deviceId);
         return true;
     }
 
-    private async Task<bool> StoreAsync(string appId, string deviceId, string channel)
+    private async Task<bool> StoreAsync(string appId, string deviceId, string channel, int? maxPins)
     {
         try
         {
             var redis = await _connections.PublisherAsync().ConfigureAwait(false);
-            await OverrideChange.RunAsync(redis.GetDatabase(), _layout, appId, deviceId, channel).ConfigureAwait(false);
+            await OverrideChange.RunAsync(redis.GetDatabase(), _layout, appId, deviceId, channel, maxPins).ConfigureAwait(false);
             return true;
+        }
+        catch (PinCeilingException)
+        {
+            throw; // the caller's answer (429), not a failure of the store
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or PublishException)
         {

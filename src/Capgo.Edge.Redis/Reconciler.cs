@@ -19,6 +19,10 @@ internal sealed partial class Reconciler
     private readonly EdgeIdentity _identity;
     private readonly ILogger<Reconciler> _logger;
 
+    // Per app whose overrides generation differed from Redis's alone: the one held then. Announcements
+    // that lag behind a flood of pins make progress between two passes; one lost for good does not.
+    private readonly Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
+
     public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ILogger<Reconciler> logger)
     {
         _store = store;
@@ -58,9 +62,25 @@ internal sealed partial class Reconciler
                 }
 
                 var held = _store.Find(id);
-                if (held is null || held.Generation != gen || held.Overrides.Generation != ogen)
+                if (held is null || held.Generation != gen)
                 {
                     stale.Add(id);
+                }
+                else if (held.Overrides.Generation != ogen)
+                {
+                    // Only the overrides differ. While announcements are being applied the edge is
+                    // catching up; reloading a large map on every pass would be wasted. Without progress
+                    // since the last pass, an announcement was lost and the overrides are read again.
+                    var progress = !_overridesBehind.TryGetValue(id, out var before) || before != held.Overrides.Generation;
+                    _overridesBehind[id] = held.Overrides.Generation;
+                    if (!progress)
+                    {
+                        stale.Add(id);
+                    }
+                }
+                else
+                {
+                    _overridesBehind.Remove(id);
                 }
             }
 

@@ -63,4 +63,31 @@ public sealed class RedisLayout
 
     /// <summary>HASH app id → "gen ogen" the edge serves (its acknowledgements).</summary>
     public RedisKey EdgeApps(string edgeName) => Prefix + "edge:" + edgeName + ":apps";
+
+    /// <summary>The consumer group of the control plane's event consumer on <see cref="Events"/>.</summary>
+    public const string AnalyticsGroup = "analytics";
+
+    /// <summary>
+    /// HASH of one app's counts in one minute (Unix minutes): field <c>channel␟bundle␟metric</c> → count,
+    /// metrics <c>check:&lt;outcome&gt;</c>, <c>install</c>, <c>fail</c>, <c>download</c>.
+    /// </summary>
+    public RedisKey StatsMinute(string appId, long minute) => Prefix + "stats:" + appId + ":m:" + minute;
+
+    /// <summary>HASH of one app's counts in one hour (Unix hours), as <see cref="StatsMinute"/>: what long windows read.</summary>
+    public RedisKey StatsHour(string appId, long hour) => Prefix + "stats:" + appId + ":h:" + hour;
+
+    /// <summary>HYPERLOGLOG of the devices that sent any event on the bundle that day (Unix days).</summary>
+    public RedisKey ActiveDevices(string appId, string bundle, long day) => Prefix + "active:" + appId + ":" + day + ":" + bundle;
+
+    /// <summary>HYPERLOGLOG of the devices that reported an install or a failure of the bundle in that hour: what rollout guards count.</summary>
+    public RedisKey Reporters(string appId, string bundle, long hour) => Prefix + "reporters:" + appId + ":" + hour + ":" + bundle;
+
+    /// <summary>HASH: one device's registry entry (last seen, bundle, native version, platform, plugin, channel, custom id, last event).</summary>
+    public RedisKey Device(string appId, string deviceId) => Prefix + "device:" + appId + ":" + deviceId;
+
+    /// <summary>SET of the device ids that reported this <c>custom_id</c>.</summary>
+    public RedisKey CustomId(string appId, string customId) => Prefix + "custom:" + appId + ":" + customId;
+
+    /// <summary>HASH of the consumer's own counts: <c>processed</c>, <c>malformed</c>, <c>trimmed</c>.</summary>
+    public RedisKey AnalyticsCounts => Prefix + "analytics:counts";
 }

@@ -74,7 +74,9 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: generation, app, channels, overrides. ARGV: app id, device id, channel ('' = remove), changes channel.
+    /// KEYS: generation, app, channels, overrides. ARGV: app id, device id, channel ('' = remove), changes
+    /// channel, ceiling ('' = none: a pin that adds a device is refused, <c>CAPPED</c>, when the app
+    /// already holds that many; checked here, so it holds across every edge writing at once).
     /// </summary>
     public const string Override = NextGeneration + """
 
@@ -89,6 +91,10 @@ internal static class Scripts
         else
           if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
             return redis.error_reply('UNKNOWN_CHANNEL app ' .. ARGV[1] .. ' has no channel ' .. ARGV[3])
+          end
+          if ARGV[5] and ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[2]) == 0
+             and redis.call('HLEN', KEYS[4]) >= tonumber(ARGV[5]) then
+            return redis.error_reply('CAPPED app ' .. ARGV[1] .. ' holds its ceiling of ' .. ARGV[5] .. ' pins')
           end
           redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
           channel = ARGV[3]
@@ -114,6 +120,60 @@ internal static class Scripts
         redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
         return gen
         """;
+
+    /// <summary>
+    /// Applies one batch of events read by a consumer of the group, exactly once: only when every entry
+    /// of the batch is still pending for this consumer (none was claimed away and counted by another),
+    /// the aggregates and the acknowledgement land together; otherwise nothing is written and the
+    /// script answers <c>STALE</c>, and the consumer recomputes the batch from what it still owns.
+    /// KEYS: stream, counts. ARGV: group, consumer, n ids, the ids, then operations, each
+    /// <c>I key field delta ttl</c> (HINCRBY), <c>P key member ttl</c> (PFADD),
+    /// <c>H key ttl nfields field value…</c> (HSET), <c>S key member ttl</c> (SADD), <c>C field delta</c>
+    /// (HINCRBY of the counts). Keys a consumer writes are its own (not in KEYS): one Redis node.
+    /// </summary>
+    public const string Aggregate = """
+        local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+        if n > 0 then
+          local pending = redis.call('XPENDING', KEYS[1], group, ARGV[4], ARGV[3 + n], n + 100000, consumer)
+          local mine = {}
+          for _, p in ipairs(pending) do mine[p[1]] = true end
+          for i = 4, 3 + n do
+            if not mine[ARGV[i]] then return redis.error_reply('STALE ' .. ARGV[i] .. ' is no longer pending for ' .. consumer) end
+          end
+        end
+        local i = 4 + n
+        while i <= #ARGV do
+          local op = ARGV[i]
+          if op == 'I' then
+            redis.call('HINCRBY', ARGV[i+1], ARGV[i+2], ARGV[i+3])
+            redis.call('EXPIRE', ARGV[i+1], ARGV[i+4])
+            i = i + 5
+          elseif op == 'P' then
+            redis.call('PFADD', ARGV[i+1], ARGV[i+2])
+            redis.call('EXPIRE', ARGV[i+1], ARGV[i+3])
+            i = i + 4
+          elseif op == 'H' then
+            local nf = tonumber(ARGV[i+3])
+            redis.call('HSET', ARGV[i+1], unpack(ARGV, i+4, i+3+2*nf))
+            redis.call('EXPIRE', ARGV[i+1], ARGV[i+2])
+            i = i + 4 + 2*nf
+          elseif op == 'S' then
+            redis.call('SADD', ARGV[i+1], ARGV[i+2])
+            redis.call('EXPIRE', ARGV[i+1], ARGV[i+3])
+            i = i + 4
+          elseif op == 'C' then
+            redis.call('HINCRBY', KEYS[2], ARGV[i+1], ARGV[i+2])
+            i = i + 3
+          else
+            return redis.error_reply('BADOP ' .. tostring(op))
+          end
+        end
+        if n > 0 then redis.call('XACK', KEYS[1], group, unpack(ARGV, 4, 3 + n)) end
+        return n
+        """;
+
+    /// <summary>True when the override script refused a pin over the app's ceiling.</summary>
+    public static bool IsCapped(RedisServerException ex) => ex.Message.StartsWith("CAPPED ", StringComparison.Ordinal);
 
     /// <summary>True when a script refused because the app moved past the expected generation.</summary>
     public static bool IsStale(RedisServerException ex) => ex.Message.StartsWith("STALE ", StringComparison.Ordinal);

@@ -148,14 +148,17 @@ internal sealed partial class SyncLoop : BackgroundService
         {
             try
             {
-                // The library re-subscribes by itself after a reconnect.
-                await subscriber.SubscribeAsync(_layout.Changes, (_, message) =>
+                // The library re-subscribes by itself after a reconnect. A message queue, not a handler:
+                // handlers may run concurrently and reorder announcements; the queue hands them over in
+                // the order Redis published them, which the override chain relies on.
+                var queue = await subscriber.SubscribeAsync(_layout.Changes).ConfigureAwait(false);
+                queue.OnMessage(message =>
                 {
-                    if (Announcement.TryParse((byte[])message!) is { } announcement)
+                    if (Announcement.TryParse((byte[])message.Message!) is { } announcement)
                     {
                         _events.Writer.TryWrite(new SyncEvent(SyncEventKind.Announcement, announcement));
                     }
-                }).ConfigureAwait(false);
+                });
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -234,6 +237,13 @@ internal sealed partial class SyncLoop : BackgroundService
                 if (map.Generation == announcement.Generation)
                 {
                     break; // already held: read with the overrides after the change
+                }
+
+                if (announcement.Previous != map.Generation && announcement.Generation < map.Generation)
+                {
+                    // Published before the overrides held were read (a reload read a later state). After
+                    // Redis's clock went back this also skips news; the reconcile finds the difference.
+                    break;
                 }
 
                 if (announcement.Previous != map.Generation)

@@ -117,6 +117,10 @@ internal sealed class ChannelSelfService
                 await _writer.SetAsync(r.App, r.Check.DeviceId, channel.Name).ConfigureAwait(false);
             }
         }
+        catch (PinCeilingReachedException)
+        {
+            return ChannelSelfAnswer.Limited(AppAdmission.PinCapRetryAfterSeconds, AppAdmission.PinCapMessage);
+        }
         catch (OverrideStoreException)
         {
             return ChannelSelfAnswer.Failed(StoreUnavailable);

@@ -1,5 +1,7 @@
 using Capgo.Edge.Core;
 using Capgo.Edge.Redis;
+using Capgo.Edge.Server.Admission;
+using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Plugin;
 
@@ -10,7 +12,7 @@ internal static class OverrideWriterServiceCollectionExtensions
     {
         services.AddEdgeRedis(configuration);
         services.AddSingleton<IOverrideWriter>(static sp => sp.GetRequiredService<RedisConnections>().HasPublisher
-            ? new RedisOverrideWriter(sp.GetRequiredService<OverrideWriter>())
+            ? new RedisOverrideWriter(sp.GetRequiredService<OverrideWriter>(), sp.GetRequiredService<IOptions<AdmissionOptions>>().Value.MaxPinsPerApp)
             : new LocalOverrideWriter());
         return services;
     }
@@ -40,6 +42,24 @@ internal sealed class LocalOverrideWriter : IOverrideWriter
     }
 }
 
+/// <summary>The pin was refused: the app holds its ceiling of pins, counted in Redis across every edge.</summary>
+internal sealed class PinCeilingReachedException : Exception
+{
+    public PinCeilingReachedException()
+    {
+    }
+
+    public PinCeilingReachedException(string message)
+        : base(message)
+    {
+    }
+
+    public PinCeilingReachedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>The pin could not be stored (the control plane's Redis refused it or is unreachable).</summary>
 internal sealed class OverrideStoreException : Exception
 {
@@ -61,13 +81,24 @@ internal sealed class OverrideStoreException : Exception
 /// <summary>
 /// Redis mode: the Redis layer's <see cref="OverrideWriter"/> stores the pin through the publisher path
 /// and applies it here; this adapter only turns its refusal into <see cref="OverrideStoreException"/>,
-/// the endpoint's contract.
+/// the endpoint's contract. The app's ceiling of pins is checked by the script itself, so it holds
+/// however many edges write at once.
 /// </summary>
-internal sealed class RedisOverrideWriter(OverrideWriter writer) : IOverrideWriter
+internal sealed class RedisOverrideWriter(OverrideWriter writer, int maxPinsPerApp) : IOverrideWriter
 {
     public async Task SetAsync(AppSnapshot app, string deviceId, string channel)
     {
-        if (!await writer.SetAsync(app, deviceId, channel).ConfigureAwait(false))
+        bool stored;
+        try
+        {
+            stored = await writer.SetAsync(app, deviceId, channel, maxPinsPerApp).ConfigureAwait(false);
+        }
+        catch (PinCeilingException ex)
+        {
+            throw new PinCeilingReachedException(ex.Message, ex);
+        }
+
+        if (!stored)
         {
             throw new OverrideStoreException("The device override could not be stored");
         }
