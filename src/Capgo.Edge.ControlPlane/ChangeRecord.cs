@@ -40,6 +40,7 @@ internal sealed record ChangeRecord(string Audit, IReadOnlyList<(string Channel,
                 ["bundle_before"] = bundleBefore,
                 ["bundle_after"] = bundleAfter,
                 ["rollout"] = now?["rollout"]?.DeepClone(),
+                ["note"] = context.Note,
             })));
         }
 
@@ -59,7 +60,8 @@ internal sealed record ChangeRecord(string Audit, IReadOnlyList<(string Channel,
 /// <summary>Who makes a change and what it is, for the channel history and the audit stream.</summary>
 /// <param name="Actor">e.g. <c>$CAPGO_EDGE_ACTOR</c>, else user@host.</param>
 /// <param name="Operation">The command, e.g. <c>rollout set</c>.</param>
-public sealed record ChangeContext(string Actor, string Operation)
+/// <param name="Note">Why, when a rule made the change (an auto-pause records the figures that tripped it).</param>
+public sealed record ChangeContext(string Actor, string Operation, string? Note = null)
 {
     /// <summary>The running user at this host.</summary>
     public static string DefaultActor =>

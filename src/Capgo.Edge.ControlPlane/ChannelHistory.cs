@@ -15,7 +15,8 @@ public sealed record HistoryEntry(
     string Operation,
     string? BundleBefore,
     string? BundleAfter,
-    JsonObject? Rollout);
+    JsonObject? Rollout,
+    string? Note = null);
 
 /// <summary>
 /// The changes of each channel, newest first, as the release operations record them with each change
@@ -66,6 +67,7 @@ public sealed class ChannelHistory
             (string?)entry["operation"] ?? "",
             (string?)entry["bundle_before"],
             (string?)entry["bundle_after"],
-            entry["rollout"] as JsonObject);
+            entry["rollout"] as JsonObject,
+            (string?)entry["note"]);
     }
 }

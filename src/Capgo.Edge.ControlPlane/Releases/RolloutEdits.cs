@@ -12,7 +12,11 @@ namespace Capgo.Edge.ControlPlane.Releases;
 public static class RolloutEdits
 {
     /// <summary>Starts a rollout of <paramref name="bundle"/> to <paramref name="bps"/> basis points; refused while one runs.</summary>
-    public static void Start(JsonObject document, string channelName, string bundle, int bps, string? id = null)
+    /// <remarks>
+    /// With a <paramref name="guard"/>, the control-plane service pauses the rollout when the bundle's
+    /// devices fail too often (<see cref="RolloutGuard"/>); edges ignore the guard.
+    /// </remarks>
+    public static void Start(JsonObject document, string channelName, string bundle, int bps, string? id = null, RolloutGuard? guard = null)
     {
         var channel = ChannelEdits.Get(document, channelName);
         if (channel["rollout"] is JsonObject running)
@@ -28,6 +32,10 @@ public static class RolloutEdits
             ["enabled"] = true,
             ["paused"] = false,
         };
+        if (guard is not null)
+        {
+            channel["rollout"]!["guard"] = guard.ToJson();
+        }
     }
 
     /// <summary>Changes the share of the running rollout; its id stays, so its devices stay in it.</summary>
@@ -36,7 +44,18 @@ public static class RolloutEdits
 
     public static void Pause(JsonObject document, string channelName) => Running(document, channelName)["paused"] = true;
 
-    public static void Resume(JsonObject document, string channelName) => Running(document, channelName)["paused"] = false;
+    public static void Resume(JsonObject document, string channelName) => Resume(document, channelName, null);
+
+    /// <summary>Resumes; a guard then counts from <paramref name="nowMs"/>, so the failures that paused it do not pause it again.</summary>
+    public static void Resume(JsonObject document, string channelName, long? nowMs)
+    {
+        var rollout = Running(document, channelName);
+        rollout["paused"] = false;
+        if (nowMs is { } now && rollout["guard"] is JsonObject guard)
+        {
+            guard["since"] = now;
+        }
+    }
 
     /// <summary>Points the channel at the rollout's bundle and ends the rollout.</summary>
     public static void Promote(JsonObject document, string channelName)

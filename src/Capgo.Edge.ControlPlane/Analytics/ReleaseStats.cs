@@ -1,0 +1,127 @@
+using Capgo.Edge.Redis;
+using StackExchange.Redis;
+
+namespace Capgo.Edge.ControlPlane.Analytics;
+
+/// <summary>One bundle's figures over a window; <c>FailureRate</c> is failures ÷ (installs + failures), null when neither happened.</summary>
+public sealed record BundleStats(
+    string Bundle,
+    long ActiveDevices,
+    long Checks,
+    long Installs,
+    long Failures,
+    long Downloads,
+    double? FailureRate,
+    IReadOnlyDictionary<string, long> ChecksByOutcome);
+
+/// <summary>
+/// Reads what the event consumer counted (<see cref="AnalyticsBatch"/>): per bundle over a window, and
+/// a rollout bundle's installs, failures and reporting devices since a moment (rollout guards).
+/// Windows up to 6 hours read per-minute counts, longer ones per-hour counts.
+/// </summary>
+public sealed class ReleaseStats
+{
+    private const long Minute = 60_000;
+    private const long Hour = 3_600_000;
+    private const long Day = 86_400_000;
+    private static readonly TimeSpan MinuteWindowLimit = TimeSpan.FromHours(6);
+
+    private readonly IDatabase _db;
+    private readonly RedisLayout _layout;
+    private readonly TimeProvider _time;
+
+    public ReleaseStats(IConnectionMultiplexer redis, RedisLayout layout, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _db = redis.GetDatabase();
+        _layout = layout;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Per bundle (of <paramref name="channel"/>, or every channel), over the last <paramref name="window"/>.</summary>
+    public async Task<IReadOnlyList<BundleStats>> ReadAsync(string appId, TimeSpan window, string? channel = null)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = now - (long)window.TotalMilliseconds;
+        var counts = await SumAsync(appId, since, now).ConfigureAwait(false);
+        var byBundle = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+        foreach (var ((fieldChannel, bundle, metric), count) in counts)
+        {
+            if (channel is not null && fieldChannel != channel)
+            {
+                continue;
+            }
+
+            var metrics = byBundle.TryGetValue(bundle, out var m) ? m : byBundle[bundle] = new(StringComparer.Ordinal);
+            metrics[metric] = metrics.GetValueOrDefault(metric) + count;
+        }
+
+        var result = new List<BundleStats>();
+        foreach (var (bundle, metrics) in byBundle.OrderBy(static b => b.Key, StringComparer.Ordinal))
+        {
+            var days = Enumerable.Range(0, (int)(now / Day - since / Day) + 1).Select(i => _layout.ActiveDevices(appId, bundle, since / Day + i)).ToArray();
+            var active = await _db.HyperLogLogLengthAsync(days).ConfigureAwait(false);
+            var installs = metrics.GetValueOrDefault(Metrics.Install);
+            var failures = metrics.GetValueOrDefault(Metrics.Fail);
+            var outcomes = metrics.Where(static m => m.Key.StartsWith(Metrics.CheckPrefix, StringComparison.Ordinal))
+                .ToDictionary(static m => m.Key[Metrics.CheckPrefix.Length..], static m => m.Value, StringComparer.Ordinal);
+            result.Add(new BundleStats(
+                bundle,
+                active,
+                outcomes.Values.Sum(),
+                installs,
+                failures,
+                metrics.GetValueOrDefault(Metrics.Download),
+                installs + failures == 0 ? null : (double)failures / (installs + failures),
+                outcomes));
+        }
+
+        return result;
+    }
+
+    /// <summary>The bundle's installs and failures, and how many devices reported one, since <paramref name="sinceMs"/> (Unix ms).</summary>
+    public async Task<(long Installs, long Failures, long Devices)> RolloutHealthAsync(string appId, string bundle, long sinceMs)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long installs = 0, failures = 0;
+        foreach (var ((_, b, metric), count) in await SumAsync(appId, sinceMs, now).ConfigureAwait(false))
+        {
+            if (b == bundle)
+            {
+                installs += metric == Metrics.Install ? count : 0;
+                failures += metric == Metrics.Fail ? count : 0;
+            }
+        }
+
+        var hours = Enumerable.Range(0, (int)(now / Hour - sinceMs / Hour) + 1).Select(i => _layout.Reporters(appId, bundle, sinceMs / Hour + i)).ToArray();
+        return (installs, failures, await _db.HyperLogLogLengthAsync(hours).ConfigureAwait(false));
+    }
+
+    /// <summary>Every count between the two moments, by (channel, bundle, metric).</summary>
+    private async Task<Dictionary<(string Channel, string Bundle, string Metric), long>> SumAsync(string appId, long since, long now)
+    {
+        var perMinute = TimeSpan.FromMilliseconds(now - since) <= MinuteWindowLimit;
+        var (unit, key) = perMinute ? (Minute, (Func<long, RedisKey>)(m => _layout.StatsMinute(appId, m))) : (Hour, h => _layout.StatsHour(appId, h));
+        var reads = new List<Task<HashEntry[]>>();
+        for (var bucket = since / unit; bucket <= now / unit; bucket++)
+        {
+            reads.Add(_db.HashGetAllAsync(key(bucket)));
+        }
+
+        var sums = new Dictionary<(string, string, string), long>();
+        foreach (var read in reads)
+        {
+            foreach (var entry in await read.ConfigureAwait(false))
+            {
+                var parts = entry.Name.ToString().Split(Metrics.Separator);
+                if (parts.Length == 3)
+                {
+                    var k = (parts[0], parts[1], parts[2]);
+                    sums[k] = sums.GetValueOrDefault(k) + (long)entry.Value;
+                }
+            }
+        }
+
+        return sums;
+    }
+}
