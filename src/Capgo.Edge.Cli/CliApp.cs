@@ -72,6 +72,8 @@ internal static class CliApp
         root.Subcommands.Add(RolloutCommand.Create(context));
         root.Subcommands.Add(RollbackCommand.Create(context));
         root.Subcommands.Add(HistoryCommand.Create(context));
+        root.Subcommands.Add(StatsCommand.Create(context));
+        root.Subcommands.Add(DevicesCommand.Create(context));
 
         // `capgo-edge help` belongs to the stable interface; --help is the one the command list shows.
         var help = new Command("help", "show this help") { Hidden = true };

@@ -28,16 +28,8 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool inter
     /// Connects to Redis (<c>--redis</c>, else <c>CAPGO_EDGE_REDIS</c>) and runs <paramref name="body"/>
     /// with a publisher on the <c>--prefix</c> layout; without a connection string, or with <c>--dir</c>, a usage error.
     /// </summary>
-    public async Task<int> WithPublisherAsync(ParseResult parsed, Func<ProjectionPublisher, Task<int>> body)
-    {
-        if (CliOptions.Given(parsed, Options.Dir))
-        {
-            await FailAsync($"'{parsed.CommandResult.Command.Name}' works on Redis only; a projection folder (--dir) holds app documents").ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-
-        return await WithRedisAsync(parsed, (redis, layout) => body(new ProjectionPublisher(redis, layout))).ConfigureAwait(false);
-    }
+    public Task<int> WithPublisherAsync(ParseResult parsed, Func<ProjectionPublisher, Task<int>> body) =>
+        WithRedisAsync(parsed, (redis, layout) => body(new ProjectionPublisher(redis, layout)));
 
     /// <summary>
     /// Runs <paramref name="body"/> with the release operations on the projection folder of <c>--dir</c>,
@@ -56,10 +48,22 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool inter
             return await body(ReleaseStore.Create(new FolderAppStore(directory))).ConfigureAwait(false);
         }
 
-        return await WithRedisAsync(parsed, (redis, layout) => body(ReleaseStore.Create(new RedisAppStore(redis, layout)))).ConfigureAwait(false);
+        return await ConnectAsync(parsed, (redis, layout) => body(ReleaseStore.Create(new RedisAppStore(redis, layout)))).ConfigureAwait(false);
     }
 
-    private async Task<int> WithRedisAsync(ParseResult parsed, Func<ConnectionMultiplexer, RedisLayout, Task<int>> body)
+    /// <summary>Connects to Redis and runs <paramref name="body"/>; with <c>--dir</c>, a usage error (the command needs Redis).</summary>
+    public async Task<int> WithRedisAsync(ParseResult parsed, Func<IConnectionMultiplexer, RedisLayout, Task<int>> body)
+    {
+        if (CliOptions.Given(parsed, Options.Dir))
+        {
+            await FailAsync($"'{parsed.CommandResult.Command.Name}' works on Redis only; a projection folder (--dir) holds app documents").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await ConnectAsync(parsed, body).ConfigureAwait(false);
+    }
+
+    private async Task<int> ConnectAsync(ParseResult parsed, Func<IConnectionMultiplexer, RedisLayout, Task<int>> body)
     {
         var connection = parsed.GetValue(Options.Redis) ?? Environment.GetEnvironmentVariable(CliOptions.RedisVariable);
         if (string.IsNullOrWhiteSpace(connection))

@@ -36,7 +36,7 @@ internal static class HistoryCommand
             var rows = entries
                 .OrderByDescending(static e => e.Generation)
                 .ThenBy(static e => e.Channel, StringComparer.Ordinal)
-                .Select(static e => new HistoryRow(e.Channel, e.Generation, e.Time, e.Actor, e.Operation, e.BundleBefore, e.BundleAfter, RolloutRow.From(e.Rollout)))
+                .Select(static e => new HistoryRow(e.Channel, e.Generation, e.Time, e.Actor, e.Operation, e.BundleBefore, e.BundleAfter, RolloutRow.From(e.Rollout)) { Note = e.Note })
                 .ToList();
             if (json)
             {
@@ -49,7 +49,7 @@ internal static class HistoryCommand
                 var bundles = row.BundleBefore == row.BundleAfter ? $"bundle {Bundle(row.BundleAfter)}" : $"bundle {Bundle(row.BundleBefore)} -> {Bundle(row.BundleAfter)}";
                 var rollout = row.Rollout is null ? "" : $", {row.Rollout}";
                 await context.Output.WriteLineAsync(
-                    $"generation {row.Generation}  {row.Time.ToString("u", CultureInfo.InvariantCulture)}  {row.Channel}  {row.Operation} by {row.Actor}: {bundles}{rollout}").ConfigureAwait(false);
+                    $"generation {row.Generation}  {row.Time.ToString("u", CultureInfo.InvariantCulture)}  {row.Channel}  {row.Operation} by {row.Actor}: {bundles}{rollout}{(row.Note is null ? "" : $" ({row.Note})")}").ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

@@ -15,6 +15,8 @@ namespace Capgo.Edge.Cli.Commands;
 [JsonSerializable(typeof(List<BundleRow>))]
 [JsonSerializable(typeof(List<ChannelRow>))]
 [JsonSerializable(typeof(List<HistoryRow>))]
+[JsonSerializable(typeof(List<StatsRow>))]
+[JsonSerializable(typeof(List<DeviceRow>))]
 internal sealed partial class ReleaseJson : JsonSerializerContext
 {
     /// <summary>
@@ -89,7 +91,31 @@ internal sealed record ChannelRow(
         RolloutRow.From(channel["rollout"]));
 }
 
-internal sealed record HistoryRow(string Channel, long Generation, DateTimeOffset Time, string Actor, string Operation, string? BundleBefore, string? BundleAfter, RolloutRow? Rollout);
+internal sealed record HistoryRow(string Channel, long Generation, DateTimeOffset Time, string Actor, string Operation, string? BundleBefore, string? BundleAfter, RolloutRow? Rollout)
+{
+    /// <summary>Why a rule made the change (an auto-pause's figures); absent for a person's change.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Note { get; init; }
+}
+
+/// <summary>One bundle's figures over the window (<c>stats</c>).</summary>
+internal sealed record StatsRow(
+    string Bundle,
+    long ActiveDevices,
+    long Checks,
+    long Installs,
+    long Failures,
+    long Downloads,
+    double? FailureRate,
+    IReadOnlyDictionary<string, long> ChecksByOutcome);
+
+/// <summary>A device's registry entry and what an edge would answer it now (<c>devices</c>).</summary>
+internal sealed record DeviceRow(
+    string DeviceId,
+    DateTimeOffset LastSeen,
+    IReadOnlyDictionary<string, string> Entry,
+    Capgo.Edge.ControlPlane.Analytics.DeviceExplanation? WouldAnswer,
+    string? Problem);
 
 /// <summary>Writes <c>--json</c> output: one compact JSON value and a newline.</summary>
 internal static class JsonOutput

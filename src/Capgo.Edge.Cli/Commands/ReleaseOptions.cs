@@ -44,11 +44,14 @@ internal sealed class ReleaseOptions
     /// A new <c>--percent</c>, in basis points: a decimal share with at most two decimals (<c>12.5</c> is 1250 bps);
     /// anything else is a usage error.
     /// </summary>
-    public static Option<int> Percent() => new("--percent")
+    public static Option<int> Percent() => Percent("--percent", "the share of devices, 0–100 with at most two decimals (e.g. 12.5) (required)");
+
+    /// <summary>A new percentage option named <paramref name="name"/>, in basis points, as <see cref="Percent()"/>.</summary>
+    public static Option<int> Percent(string name, string description) => new(name)
     {
-        Description = "the share of devices, 0–100 with at most two decimals (e.g. 12.5) (required)",
+        Description = description,
         HelpName = "P",
-        CustomParser = static result =>
+        CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
             if (RolloutEdits.ParsePercent(text) is { } bps)
@@ -56,7 +59,7 @@ internal sealed class ReleaseOptions
                 return bps;
             }
 
-            result.AddError($"--percent: '{text}' is not a percentage from 0 to 100 with at most two decimals");
+            result.AddError($"{name}: '{text}' is not a percentage from 0 to 100 with at most two decimals");
             return default;
         },
     };

@@ -17,7 +17,7 @@ internal static class RolloutCommand
             CreateStart(context),
             CreateSet(context),
             CreateOnChannel(context, "pause", "stop moving devices onto the rollout's bundle, keeping the share", RolloutEdits.Pause),
-            CreateOnChannel(context, "resume", "resume a paused rollout", RolloutEdits.Resume),
+            CreateResume(context),
             CreateOnChannel(context, "promote", "point the channel at the rollout's bundle and end the rollout", RolloutEdits.Promote),
             CreateOnChannel(context, "abort", "end the rollout; the channel keeps its bundle", RolloutEdits.Abort),
         };
@@ -26,10 +26,45 @@ internal static class RolloutCommand
     {
         var (channel, percent) = (ReleaseOptions.Channel(), ReleaseOptions.Percent());
         var bundle = new Option<string>("--bundle") { Description = "the bundle to roll out (required)", HelpName = "N" };
-        return ReleaseWrite.Create(context, "rollout start", "start rolling a bundle out to a share of the channel", [channel, bundle, percent], [], parsed =>
+        var maxFailureRate = ReleaseOptions.Percent("--max-failure-rate", "pause the rollout when failures ÷ (installs + failures) of its bundle go above this percentage (needs the control-plane service)");
+        var minDevices = new Option<long>("--min-devices")
+        {
+            Description = $"with --max-failure-rate: how many devices must have reported an install or a failure first (default {DefaultMinDevices})",
+            HelpName = "N",
+        };
+        var command = ReleaseWrite.Create(context, "rollout start", "start rolling a bundle out to a share of the channel", [channel, bundle, percent], [maxFailureRate, minDevices], parsed =>
         {
             var (name, target, bps) = (parsed.GetRequiredValue(channel), parsed.GetRequiredValue(bundle), parsed.GetValue(percent));
-            return document => RolloutEdits.Start(document, name, target, bps);
+            var guard = CliOptions.Given(parsed, maxFailureRate)
+                ? new RolloutGuard(parsed.GetValue(maxFailureRate), CliOptions.Given(parsed, minDevices) ? parsed.GetValue(minDevices) : DefaultMinDevices, TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds())
+                : null;
+            return document => RolloutEdits.Start(document, name, target, bps, guard: guard);
+        });
+        command.Validators.Add(result =>
+        {
+            if (CliOptions.Given(result, minDevices) && !CliOptions.Given(result, maxFailureRate))
+            {
+                result.AddError("--min-devices goes with --max-failure-rate for 'rollout start'");
+            }
+
+            if (CliOptions.Given(result, minDevices) && result.GetValue(minDevices) < 1)
+            {
+                result.AddError("--min-devices must be at least 1");
+            }
+        });
+        return command;
+    }
+
+    private const long DefaultMinDevices = 20;
+
+    /// <summary>Resumes; a guard counts again from now, so the failures that paused it do not pause it again at once.</summary>
+    private static Command CreateResume(CliContext context)
+    {
+        var channel = ReleaseOptions.Channel();
+        return ReleaseWrite.Create(context, "rollout resume", "resume a paused rollout (its guard counts from now)", [channel], [], parsed =>
+        {
+            var (target, now) = (parsed.GetRequiredValue(channel), TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds());
+            return document => RolloutEdits.Resume(document, target, now);
         });
     }
 

@@ -18,7 +18,7 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
 
     private readonly Dictionary<(string Key, string Field), long> _counts = [];
     private readonly HashSet<(string Key, string Member)> _uniques = [];
-    private readonly Dictionary<string, DeviceEventEntry> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Time, Dictionary<string, string> Fields)> _devices = new(StringComparer.Ordinal);
     private readonly HashSet<(string Key, string Member)> _customIds = [];
 
     public int Counted { get; private set; }
@@ -48,10 +48,22 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
 
         _uniques.Add((layout.ActiveDevices(entry.AppId, entry.Bundle, entry.Time / Day)!, entry.DeviceId));
         var deviceKey = (string)layout.Device(entry.AppId, entry.DeviceId)!;
-        if (!_devices.TryGetValue(deviceKey, out var seen) || seen.Time <= entry.Time)
+        if (!_devices.TryGetValue(deviceKey, out var device))
         {
-            _devices[deviceKey] = entry;
+            device = (entry.Time, new Dictionary<string, string>(StringComparer.Ordinal));
         }
+
+        // As HSET in time order would: a later event's fields win, and fields it lacks keep earlier values.
+        var later = entry.Time >= device.Time;
+        foreach (var (name, value) in RegistryFields(entry))
+        {
+            if (later || !device.Fields.ContainsKey(name))
+            {
+                device.Fields[name] = value;
+            }
+        }
+
+        _devices[deviceKey] = (Math.Max(device.Time, entry.Time), device.Fields);
 
         if (!string.IsNullOrEmpty(entry.CustomId))
         {
@@ -82,23 +94,15 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
             yield return hourTtl;
         }
 
-        foreach (var (key, e) in _devices)
+        foreach (var (key, (_, fields)) in _devices)
         {
-            var fields = new List<RedisValue>
-            {
-                "last_seen", e.Time, "app_id", e.AppId, "device_id", e.DeviceId, "version_name", e.Bundle, "last_event", e.LastEvent,
-            };
-            AddIf(fields, "channel", e.Channel);
-            AddIf(fields, "platform", e.Platform);
-            AddIf(fields, "version_build", e.NativeVersion);
-            AddIf(fields, "plugin_version", e.PluginVersion);
-            AddIf(fields, "custom_id", e.CustomId);
             yield return "H";
             yield return key;
             yield return deviceTtl;
-            yield return fields.Count / 2;
-            foreach (var value in fields)
+            yield return fields.Count;
+            foreach (var (name, value) in fields)
             {
+                yield return name;
                 yield return value;
             }
         }
@@ -128,12 +132,24 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
         _counts[k] = _counts.GetValueOrDefault(k) + 1;
     }
 
-    private static void AddIf(List<RedisValue> fields, string name, string? value)
+    /// <summary>The registry fields an event sets: always its time, ids, bundle and last event; the rest when it carries them.</summary>
+    private static IEnumerable<(string Name, string Value)> RegistryFields(DeviceEventEntry e)
     {
-        if (!string.IsNullOrEmpty(value))
+        yield return ("last_seen", e.Time.ToString(CultureInfo.InvariantCulture));
+        yield return ("app_id", e.AppId);
+        yield return ("device_id", e.DeviceId);
+        yield return ("version_name", e.Bundle);
+        yield return ("last_event", e.LastEvent);
+        foreach (var (name, value) in new[]
         {
-            fields.Add(name);
-            fields.Add(value);
+            ("channel", e.Channel), ("platform", e.Platform), ("version_build", e.NativeVersion), ("plugin_version", e.PluginVersion),
+            ("custom_id", e.CustomId), ("default_channel", e.DefaultChannel), ("is_emulator", e.IsEmulator), ("is_prod", e.IsProd),
+        })
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                yield return (name, value);
+            }
         }
     }
 

@@ -19,7 +19,10 @@ public sealed record DeviceEventEntry(
     string? Platform,
     string? NativeVersion,
     string? PluginVersion,
-    string? CustomId)
+    string? CustomId,
+    string? DefaultChannel = null,
+    string? IsEmulator = null,
+    string? IsProd = null)
 {
     public const string Stats = "stats";
     public const string Check = "check";
@@ -42,7 +45,7 @@ public sealed record DeviceEventEntry(
     {
         ArgumentNullException.ThrowIfNull(values);
         string? kind = null, ts = null, app = null, device = null, version = null, channel = null, action = null, outcome = null,
-            platform = null, build = null, plugin = null, custom = null;
+            platform = null, build = null, plugin = null, custom = null, defaultChannel = null, emulator = null, prod = null;
         foreach (var value in values)
         {
             switch ((string?)value.Name)
@@ -59,6 +62,9 @@ public sealed record DeviceEventEntry(
                 case "version_build": build = value.Value; break;
                 case "plugin_version": plugin = value.Value; break;
                 case "custom_id": custom = value.Value; break;
+                case "default_channel": defaultChannel = value.Value; break;
+                case "is_emulator": emulator = value.Value; break;
+                case "is_prod": prod = value.Value; break;
             }
         }
 
@@ -68,7 +74,7 @@ public sealed record DeviceEventEntry(
             return null;
         }
 
-        return new DeviceEventEntry(kind, time, app, device, version ?? "", channel ?? "", action, outcome, platform, build, plugin, custom);
+        return new DeviceEventEntry(kind, time, app, device, version ?? "", channel ?? "", action, outcome, platform, build, plugin, custom, defaultChannel, emulator, prod);
     }
 }
 

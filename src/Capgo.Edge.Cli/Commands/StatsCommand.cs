@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using Capgo.Edge.ControlPlane.Analytics;
+
+namespace Capgo.Edge.Cli.Commands;
+
+/// <summary>
+/// <c>stats --app A [--channel C] [--window 1h|24h|7d]</c>: per bundle, what the control-plane service
+/// counted from device events: active devices, checks, installs, failures, downloads, failure rate.
+/// </summary>
+internal static class StatsCommand
+{
+    private static readonly Dictionary<string, TimeSpan> Windows = new(StringComparer.Ordinal)
+    {
+        ["1h"] = TimeSpan.FromHours(1),
+        ["24h"] = TimeSpan.FromHours(24),
+        ["7d"] = TimeSpan.FromDays(7),
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var app = CliOptions.App();
+        var channel = new Option<string>("--channel") { Description = "only events of this channel (default: every channel)", HelpName = "C" };
+        var window = ReleaseOptions.OneOf("--window", "how far back (default 24h)", [.. Windows.Keys]);
+        var command = new Command("stats", "per bundle: active devices, checks, installs, failures and failure rate, from device events") { app, channel, window, context.Release.Json };
+        CliOptions.Require(command, "stats", app);
+        command.SetAction((parsed, _) => context.WithRedisAsync(parsed, async (redis, layout) =>
+        {
+            var span = Windows[parsed.GetValue(window) ?? "24h"];
+            var bundles = await new ReleaseStats(redis, layout).ReadAsync(parsed.GetRequiredValue(app), span, parsed.GetValue(channel)).ConfigureAwait(false);
+            var rows = bundles.Select(static b => new StatsRow(b.Bundle, b.ActiveDevices, b.Checks, b.Installs, b.Failures, b.Downloads, b.FailureRate, b.ChecksByOutcome)).ToList();
+            if (parsed.GetValue(context.Release.Json))
+            {
+                await JsonOutput.WriteAsync(context, rows, ReleaseJson.Relaxed.ListStatsRow).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            if (rows.Count == 0)
+            {
+                await context.Output.WriteLineAsync("no events in the window (is the control-plane service running?)").ConfigureAwait(false);
+            }
+
+            foreach (var row in rows)
+            {
+                var rate = row.FailureRate is { } r ? (r * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %" : "–";
+                await context.Output.WriteLineAsync(
+                    $"{row.Bundle}  active {row.ActiveDevices}  checks {row.Checks}  installs {row.Installs}  failures {row.Failures}  downloads {row.Downloads}  failure rate {rate}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
