@@ -45,6 +45,11 @@ internal static class CliApp
             await context.FailAsync($"refused: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Refused;
         }
+        catch (HttpRequestException ex)
+        {
+            await context.FailAsync($"release API unreachable: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Unreachable;
+        }
         catch (RedisConnectionException ex)
         {
             await context.FailAsync($"Redis unreachable: {ex.Message}").ConfigureAwait(false);
@@ -61,6 +66,8 @@ internal static class CliApp
         root.Options.Add(context.Options.Redis);
         root.Options.Add(context.Options.Prefix);
         root.Options.Add(context.Options.Dir);
+        root.Options.Add(context.Options.Api);
+        root.Options.Add(context.Options.ApiKey);
         root.Subcommands.Add(PublishCommand.Create(context));
         root.Subcommands.Add(OverrideCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
@@ -74,6 +81,7 @@ internal static class CliApp
         root.Subcommands.Add(HistoryCommand.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(DevicesCommand.Create(context));
+        root.Subcommands.Add(KeyCommand.Create(context));
 
         // `capgo-edge help` belongs to the stable interface; --help is the one the command list shows.
         var help = new Command("help", "show this help") { Hidden = true };

@@ -33,18 +33,38 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool inter
 
     /// <summary>
     /// Runs <paramref name="body"/> with the release operations on the projection folder of <c>--dir</c>,
-    /// else on Redis.
+    /// the release API of <c>--api</c>, else on Redis.
     /// </summary>
     public async Task<int> WithReleasesAsync(ParseResult parsed, Func<ReleaseStore, Task<int>> body)
     {
-        if (parsed.GetValue(Options.Dir) is { } directory)
+        var stores = new[] { Options.Dir, Options.Api, Options.Redis }.Count(o => CliOptions.Given(parsed, o));
+        if (stores > 1)
         {
-            if (CliOptions.Given(parsed, Options.Redis))
+            await FailAsync("--dir, --api and --redis name different stores; pass one").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        if (parsed.GetValue(Options.Api) is { } api)
+        {
+            var key = parsed.GetValue(Options.ApiKey) ?? Environment.GetEnvironmentVariable(CliOptions.ApiKeyVariable);
+            if (string.IsNullOrWhiteSpace(key))
             {
-                await FailAsync("--dir and --redis name two stores; pass one").ConfigureAwait(false);
+                await FailAsync($"no API key: pass --api-key or set {CliOptions.ApiKeyVariable}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
+            if (!Uri.TryCreate(api.EndsWith('/') ? api : api + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+            {
+                await FailAsync($"--api: '{api}' is not an http(s) URL").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(90) };
+            return await body(ReleaseStore.Create(new ApiAppStore(http, key))).ConfigureAwait(false);
+        }
+
+        if (parsed.GetValue(Options.Dir) is { } directory)
+        {
             return await body(ReleaseStore.Create(new FolderAppStore(directory))).ConfigureAwait(false);
         }
 
@@ -54,9 +74,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool inter
     /// <summary>Connects to Redis and runs <paramref name="body"/>; with <c>--dir</c>, a usage error (the command needs Redis).</summary>
     public async Task<int> WithRedisAsync(ParseResult parsed, Func<IConnectionMultiplexer, RedisLayout, Task<int>> body)
     {
-        if (CliOptions.Given(parsed, Options.Dir))
+        if (CliOptions.Given(parsed, Options.Dir) || CliOptions.Given(parsed, Options.Api))
         {
-            await FailAsync($"'{parsed.CommandResult.Command.Name}' works on Redis only; a projection folder (--dir) holds app documents").ConfigureAwait(false);
+            await FailAsync($"'{parsed.CommandResult.Command.Name}' works on Redis only (not with --dir or --api)").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

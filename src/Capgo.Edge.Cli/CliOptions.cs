@@ -33,6 +33,23 @@ internal sealed class CliOptions
         Recursive = true,
     };
 
+    public const string ApiKeyVariable = "CAPGO_EDGE_API_KEY";
+
+    public Option<string> Api { get; } = new("--api")
+    {
+        Description = "the control-plane service's URL: release through its API with an app key, instead of Redis",
+        HelpName = "URL",
+        Recursive = true,
+    };
+
+    // No default value factory: help would print the key.
+    public Option<string> ApiKey { get; } = new("--api-key")
+    {
+        Description = $"the app's release-API key (default: ${ApiKeyVariable})",
+        HelpName = "KEY",
+        Recursive = true,
+    };
+
     public Option<bool> Wait { get; } = new("--wait")
     {
         Description = "return once every live edge serves the change, else fail naming the laggards (exit 3)",

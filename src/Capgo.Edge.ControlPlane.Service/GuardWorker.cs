@@ -23,7 +23,7 @@ internal static class GuardSetup
     {
         services.AddOptions<GuardOptions>().Bind(configuration.GetSection(GuardOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(static sp => new ReleaseStats(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>()));
-        services.AddSingleton(static sp => new AppChanges(new RedisAppStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>())));
+        services.AddSingleton(static sp => new AppChanges(sp.GetRequiredService<RedisAppStore>()));
         services.AddSingleton(static sp => new RolloutGuardWatcher(
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<RedisLayout>(),

@@ -17,10 +17,12 @@ internal static class ServiceHost
         builder.Services.AddControlPlaneRedis(builder.Configuration);
         builder.Services.AddControlPlaneAnalytics(builder.Configuration);
         builder.Services.AddControlPlaneGuards(builder.Configuration);
+        builder.Services.AddControlPlaneReleaseApi();
         builder.Services.AddControlPlaneHealth();
         builder.Services.AddControlPlaneMetrics();
 
         var app = builder.Build();
+        app.MapControlPlaneReleaseApi();
         app.MapControlPlaneHealth();
         app.MapControlPlaneMetrics();
         return app;

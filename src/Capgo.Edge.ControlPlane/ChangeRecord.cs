@@ -7,7 +7,7 @@ namespace Capgo.Edge.ControlPlane;
 /// channel whose bundle or rollout it changed. Entries are JSON objects without their opening brace;
 /// the script puts the change's generation first.
 /// </summary>
-internal sealed record ChangeRecord(string Audit, IReadOnlyList<(string Channel, string Entry)> History)
+internal sealed record ChangeRecord(string Audit, IReadOnlyList<(string Channel, string Entry)> History, ChangeContext Context)
 {
     public static ChangeRecord Of(string appId, ChangeContext context, JsonObject before, JsonObject after, DateTimeOffset time)
     {
@@ -44,7 +44,7 @@ internal sealed record ChangeRecord(string Audit, IReadOnlyList<(string Channel,
             })));
         }
 
-        return new ChangeRecord(audit, history);
+        return new ChangeRecord(audit, history, context);
     }
 
     private static Dictionary<string, JsonObject> Channels(JsonObject document) =>

@@ -90,4 +90,10 @@ public sealed class RedisLayout
 
     /// <summary>HASH of the consumer's own counts: <c>processed</c>, <c>malformed</c>, <c>trimmed</c>.</summary>
     public RedisKey AnalyticsCounts => Prefix + "analytics:counts";
+
+    /// <summary>HASH of one release-API key, under the SHA-256 of the key (the key itself is never stored): <c>app</c>, <c>name</c>, <c>created</c>.</summary>
+    public RedisKey ApiKey(string keyHash) => Prefix + "apikey:" + keyHash;
+
+    /// <summary>SET of the hashes of an app's release-API keys.</summary>
+    public RedisKey AppApiKeys(string appId) => Prefix + "app:" + appId + ":apikeys";
 }

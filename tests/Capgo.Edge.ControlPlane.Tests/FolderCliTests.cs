@@ -62,7 +62,7 @@ public sealed class FolderCliTests : IDisposable
 
         (code, _, err) = await RunAsync("channel", "list", "--app", App, "--dir", _dir, "--redis", "localhost:1");
         Assert.Equal(1, code);
-        Assert.Contains("--dir and --redis", err, StringComparison.Ordinal);
+        Assert.Contains("name different stores", err, StringComparison.Ordinal);
 
         (code, _, err) = await RunAsync("channel", "list", "--app", App, "--dir", Path.Combine(_dir, "missing"));
         Assert.Equal(2, code);
