@@ -105,6 +105,24 @@ public sealed class ReleaseHealthTests : IAsyncLifetime
         var checker = JsonNode.Parse(await CliAsync("devices", "--app", App, "--device", Device(100), "--json"))!.AsArray().Single()!;
         Assert.Equal("check:update_available", (string?)checker["entry"]!["last_event"]);
         Assert.Equal("update_available", (string?)checker["would_answer"]!["outcome"]);
+
+        // The same reads through the release API with an app key.
+        var key = (await CliAsync("key", "create", "--app", App)).Trim();
+        Assert.Equal(
+            JsonNode.Parse(await CliAsync("stats", "--app", App, "--window", "1h", "--json"))!.ToJsonString(),
+            JsonNode.Parse(await ApiAsync(key, "stats", "--app", App, "--window", "1h", "--json"))!.ToJsonString());
+        Assert.Equal(
+            JsonNode.Parse(await CliAsync("devices", "--app", App, "--custom-id", "user-7", "--json"))!.ToJsonString(),
+            JsonNode.Parse(await ApiAsync(key, "devices", "--app", App, "--custom-id", "user-7", "--json"))!.ToJsonString());
+    }
+
+    private async Task<string> ApiAsync(string key, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Cli.CliApp.RunAsync([.. args, "--api", _service.Http.BaseAddress!.ToString(), "--api-key", key], output, error);
+        Assert.True(code == 0, $"{string.Join(' ', args)} over the API exited {code}: {error}");
+        return output.ToString();
     }
 
     [Fact]

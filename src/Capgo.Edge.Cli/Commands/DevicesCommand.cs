@@ -26,41 +26,53 @@ internal static class DevicesCommand
                 result.AddError("pass one of --device and --custom-id for 'devices'");
             }
         });
-        command.SetAction((parsed, _) => context.WithRedisAsync(parsed, async (redis, layout) =>
+        command.SetAction((parsed, _) =>
         {
-            var appId = parsed.GetRequiredValue(app);
-            var registry = new DeviceRegistry(redis, layout);
-            var entries = parsed.GetValue(device) is { } id
-                ? await registry.FindAsync(appId, id).ConfigureAwait(false) is { } one ? [one] : []
-                : await registry.FindByCustomIdAsync(appId, parsed.GetRequiredValue(customId)).ConfigureAwait(false);
-            if (entries.Count == 0)
-            {
-                await context.FailAsync($"no device of {appId} matches (none sent an event within the retention)").ConfigureAwait(false);
-                return ExitCodes.Refused;
-            }
-
-            var snapshot = await new RedisAppStore(redis, layout).GetDocumentAsync(appId).ConfigureAwait(false) is { } document
-                ? AppDocument.Parse(document, 0)
-                : null;
-            var rows = entries.Select(e =>
-            {
-                var (explanation, problem) = snapshot is null ? (null, $"app {appId} is not published") : DeviceExplanation.Of(snapshot, e);
-                return new DeviceRow(e.DeviceId, e.LastSeen, e.Fields, explanation, problem);
-            }).ToList();
-            if (parsed.GetValue(context.Release.Json))
-            {
-                await JsonOutput.WriteAsync(context, rows, ReleaseJson.Relaxed.ListDeviceRow).ConfigureAwait(false);
-                return ExitCodes.Ok;
-            }
-
-            foreach (var row in rows)
-            {
-                await context.Output.WriteLineAsync(Describe(row)).ConfigureAwait(false);
-            }
-
-            return ExitCodes.Ok;
-        }));
+            var (appId, id, custom) = (parsed.GetRequiredValue(app), parsed.GetValue(device), parsed.GetValue(customId));
+            return CliOptions.Given(parsed, context.Options.Api)
+                ? context.WithReleasesAsync(parsed, async store =>
+                {
+                    var entries = await ((ApiAppStore)store.Store).DevicesAsync(appId, id, custom).ConfigureAwait(false);
+                    return await PrintAsync(context, parsed, appId, entries, await store.Store.GetDocumentAsync(appId).ConfigureAwait(false)).ConfigureAwait(false);
+                })
+                : context.WithRedisAsync(parsed, async (redis, layout) =>
+                {
+                    var registry = new DeviceRegistry(redis, layout);
+                    var entries = id is not null
+                        ? await registry.FindAsync(appId, id).ConfigureAwait(false) is { } one ? [one] : []
+                        : await registry.FindByCustomIdAsync(appId, custom!).ConfigureAwait(false);
+                    return await PrintAsync(context, parsed, appId, entries, await new RedisAppStore(redis, layout).GetDocumentAsync(appId).ConfigureAwait(false)).ConfigureAwait(false);
+                });
+        });
         return command;
+    }
+
+    private static async Task<int> PrintAsync(CliContext context, ParseResult parsed, string appId, IReadOnlyList<DeviceEntry> entries, byte[]? document)
+    {
+        if (entries.Count == 0)
+        {
+            await context.FailAsync($"no device of {appId} matches (none sent an event within the retention)").ConfigureAwait(false);
+            return ExitCodes.Refused;
+        }
+
+        var snapshot = document is null ? null : AppDocument.Parse(document, 0);
+        var rows = entries.Select(e =>
+        {
+            var (explanation, problem) = snapshot is null ? (null, $"app {appId} is not published") : DeviceExplanation.Of(snapshot, e);
+            return new DeviceRow(e.DeviceId, e.LastSeen, e.Fields, explanation, problem);
+        }).ToList();
+        if (parsed.GetValue(context.Release.Json))
+        {
+            await JsonOutput.WriteAsync(context, rows, ReleaseJson.Relaxed.ListDeviceRow).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        foreach (var row in rows)
+        {
+            await context.Output.WriteLineAsync(Describe(row)).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static string Describe(DeviceRow row)

@@ -57,6 +57,33 @@ public sealed class ApiAppStore : AppStore
             [.. (reply["lagging"] as JsonArray ?? []).Select(static e => (string)e!)]);
     }
 
+    /// <summary>Per bundle over the window (<c>1h</c>, <c>24h</c>, <c>7d</c>), of one channel or all.</summary>
+    public async Task<IReadOnlyList<Analytics.BundleStats>> StatsAsync(string appId, string window, string? channel)
+    {
+        var query = $"v1/apps/{Escape(appId)}/stats?window={Escape(window)}" + (channel is null ? "" : $"&channel={Escape(channel)}");
+        var reply = await SendAsync(HttpMethod.Get, query, null).ConfigureAwait(false);
+        return [.. (reply!["bundles"] as JsonArray ?? []).OfType<JsonObject>().Select(static b => new Analytics.BundleStats(
+            (string?)b["bundle"] ?? "",
+            Int64(b["activeDevices"]),
+            Int64(b["checks"]),
+            Int64(b["installs"]),
+            Int64(b["failures"]),
+            Int64(b["downloads"]),
+            (double?)b["failureRate"],
+            (b["checksByOutcome"] as JsonObject ?? []).ToDictionary(static o => o.Key, static o => Int64(o.Value), StringComparer.Ordinal)))];
+    }
+
+    /// <summary>Registry entries by device id, or by custom id.</summary>
+    public async Task<IReadOnlyList<Analytics.DeviceEntry>> DevicesAsync(string appId, string? deviceId, string? customId)
+    {
+        var query = $"v1/apps/{Escape(appId)}/devices?" + (deviceId is not null ? $"deviceId={Escape(deviceId)}" : $"customId={Escape(customId ?? "")}");
+        var reply = await SendAsync(HttpMethod.Get, query, null).ConfigureAwait(false);
+        return [.. (reply!["devices"] as JsonArray ?? []).OfType<JsonObject>().Select(static d => new Analytics.DeviceEntry(
+            (string?)d["deviceId"] ?? "",
+            DateTimeOffset.FromUnixTimeMilliseconds(Int64(d["lastSeenUnixMs"])),
+            (d["entry"] as JsonObject ?? []).ToDictionary(static e => e.Key, static e => (string?)e.Value ?? "", StringComparer.Ordinal)))];
+    }
+
     internal override async Task<long> WriteAsync(ReadOnlyMemory<byte> document, AppSnapshot snapshot, long? expectedGeneration, ChangeRecord? record)
     {
         // The service compares generations itself; without one to expect, the current one is expected.
