@@ -42,25 +42,14 @@ public sealed class ReleaseApiTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     private Task<(int Code, string Out, string Err)> RedisCliAsync(params string[] args) => RunAsync([.. args, "--redis", _redis.ConnectionString]);
 
     private Task<(int Code, string Out, string Err)> ApiAsync(string key, params string[] args) =>
         RunAsync([.. args, "--api", _service.Http.BaseAddress!.ToString(), "--api-key", key]);
 
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var (code, stdout, stderr) = await ApiAsync(_key, args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} exited {code}: {stderr}");
-        return stdout;
-    }
+    private Task<string> OkAsync(params string[] args) => CliRun.OkAsync([.. args, "--api", _service.Http.BaseAddress!.ToString(), "--api-key", _key]);
 
     private async Task<long> GenerationAsync()
     {

@@ -37,14 +37,7 @@ public sealed class ReleaseHealthTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<string> CliAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, "--redis", _redis.ConnectionString], output, error);
-        Assert.True(code == 0, $"{string.Join(' ', args)} exited {code}: {error}");
-        return output.ToString();
-    }
+    private Task<string> CliAsync(params string[] args) => CliRun.OkAsync([.. args, "--redis", _redis.ConnectionString]);
 
     private static Dictionary<string, object> StatsEvent(string device, string action, string bundle, string? customId = null) => new()
     {
@@ -116,14 +109,7 @@ public sealed class ReleaseHealthTests : IAsyncLifetime
             JsonNode.Parse(await ApiAsync(key, "devices", "--app", App, "--custom-id", "user-7", "--json"))!.ToJsonString());
     }
 
-    private async Task<string> ApiAsync(string key, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, "--api", _service.Http.BaseAddress!.ToString(), "--api-key", key], output, error);
-        Assert.True(code == 0, $"{string.Join(' ', args)} over the API exited {code}: {error}");
-        return output.ToString();
-    }
+    private Task<string> ApiAsync(string key, params string[] args) => CliRun.OkAsync([.. args, "--api", _service.Http.BaseAddress!.ToString(), "--api-key", key]);
 
     [Fact]
     public async Task A_guarded_rollout_whose_devices_fail_is_paused_within_5_seconds_and_new_devices_get_the_channels_bundle()

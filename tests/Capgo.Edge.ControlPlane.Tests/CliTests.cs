@@ -25,13 +25,7 @@ public sealed class CliTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, "--redis", _redis.ConnectionString], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync([.. args, "--redis", _redis.ConnectionString]);
 
     [Fact]
     public async Task Publish_inspect_override_delete_round_trip()

@@ -27,21 +27,10 @@ public sealed class ReleaseCliTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, "--redis", _redis.ConnectionString], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync([.. args, "--redis", _redis.ConnectionString]);
 
     /// <summary>Runs a command that must succeed, and returns its standard output.</summary>
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var (code, stdout, stderr) = await RunAsync(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} exited {code}: {stderr}");
-        return stdout;
-    }
+    private Task<string> OkAsync(params string[] args) => CliRun.OkAsync([.. args, "--redis", _redis.ConnectionString]);
 
     private async Task<long> GenerationAsync() => (long)await _mux.GetDatabase().HashGetAsync(new RedisLayout().App(App), "gen");
 

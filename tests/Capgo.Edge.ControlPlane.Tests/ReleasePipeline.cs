@@ -216,13 +216,7 @@ public abstract class ReleasePipeline(ITestOutputHelper log) : IAsyncLifetime
         Assert.Contains($"served by all {Edges.Count} live edges", stdout, StringComparison.Ordinal);
     }
 
-    protected async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await Cli.CliApp.RunAsync([.. args, .. StoreArgs], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    protected Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync([.. args, .. StoreArgs]);
 
     private static byte[] BuildZip()
     {

@@ -15,7 +15,7 @@ namespace Capgo.Edge.Cli.Commands;
 [JsonSerializable(typeof(List<BundleRow>))]
 [JsonSerializable(typeof(List<ChannelRow>))]
 [JsonSerializable(typeof(List<HistoryRow>))]
-[JsonSerializable(typeof(List<StatsRow>))]
+[JsonSerializable(typeof(IReadOnlyList<Capgo.Edge.ControlPlane.Analytics.BundleStats>))]
 [JsonSerializable(typeof(List<DeviceRow>))]
 internal sealed partial class ReleaseJson : JsonSerializerContext
 {
@@ -97,17 +97,6 @@ internal sealed record HistoryRow(string Channel, long Generation, DateTimeOffse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Note { get; init; }
 }
-
-/// <summary>One bundle's figures over the window (<c>stats</c>).</summary>
-internal sealed record StatsRow(
-    string Bundle,
-    long ActiveDevices,
-    long Checks,
-    long Installs,
-    long Failures,
-    long Downloads,
-    double? FailureRate,
-    IReadOnlyDictionary<string, long> ChecksByOutcome);
 
 /// <summary>A device's registry entry and what an edge would answer it now (<c>devices</c>).</summary>
 internal sealed record DeviceRow(

@@ -37,10 +37,10 @@ internal static class StatsCommand
 
     private static async Task<int> PrintAsync(CliContext context, ParseResult parsed, IReadOnlyList<BundleStats> bundles)
     {
-        var rows = bundles.Select(static b => new StatsRow(b.Bundle, b.ActiveDevices, b.Checks, b.Installs, b.Failures, b.Downloads, b.FailureRate, b.ChecksByOutcome)).ToList();
+        var rows = bundles;
         if (parsed.GetValue(context.Release.Json))
         {
-            await JsonOutput.WriteAsync(context, rows, ReleaseJson.Relaxed.ListStatsRow).ConfigureAwait(false);
+            await JsonOutput.WriteAsync(context, rows, ReleaseJson.Relaxed.IReadOnlyListBundleStats).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
