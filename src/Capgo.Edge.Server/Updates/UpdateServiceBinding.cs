@@ -1,4 +1,6 @@
+using System.Buffers;
 using Capgo.Edge.Contracts.V1;
+using Capgo.Edge.Core;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -20,14 +22,14 @@ internal static class UpdateServiceBinding
         MethodType.Unary,
         ServiceName,
         nameof(ServiceBase.CheckForUpdate),
-        Marshallers.Create(static (request, context) => Write(request, context), static context => UpdateRequestReader.Read(context.PayloadAsReadOnlySequence())),
+        Marshallers.Create(static (request, context) => Write(request, context), static context => Read(context, UpdateRequestReader.Read)),
         Marshallers.Create(static (reply, context) => WriteReply(reply, context), static context => CheckReply.For(UpdateReply.Parser.ParseFrom(context.PayloadAsReadOnlySequence()))));
 
     private static readonly Method<EchoRequest, EchoReply> Echo = new(
         MethodType.Unary,
         ServiceName,
         nameof(ServiceBase.Echo),
-        Marshallers.Create(static (request, context) => Write(request, context), static context => EchoRequest.Parser.ParseFrom(context.PayloadAsReadOnlySequence())),
+        Marshallers.Create(static (request, context) => Write(request, context), static context => Read(context, EchoRequest.Parser.ParseFrom)),
         Marshallers.Create(static (reply, context) => Write(reply, context), static context => EchoReply.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
 
     /// <summary>The proto service, read by server reflection and JSON transcoding from the type that declares the bind method.</summary>
@@ -51,6 +53,26 @@ internal static class UpdateServiceBinding
 
     /// <summary>The marshaller of <c>CheckForUpdate</c> replies (tests).</summary>
     internal static Marshaller<CheckReply> ReplyMarshaller => CheckForUpdate.ResponseMarshaller;
+
+    /// <summary>
+    /// Reads a request message. Bytes that are not the message (truncated, a wrong wire type, invalid
+    /// UTF-8, groups nested past the parser's limit) are the client's fault: INVALID_ARGUMENT with the
+    /// contract's code for a body that does not parse (update-check.md §1), where an exception escaping
+    /// a deserializer would make Grpc.AspNetCore answer UNKNOWN, the status of a server fault.
+    /// </summary>
+    private static T Read<T>(DeserializationContext context, Func<ReadOnlySequence<byte>, T> parse)
+    {
+        try
+        {
+            return parse(context.PayloadAsReadOnlySequence());
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            throw new RpcException(
+                new Status(StatusCode.InvalidArgument, "The request is not a valid protobuf message"),
+                new Metadata { { UpdateServiceImpl.ErrorTrailer, RequestError.InvalidJson.Code } });
+        }
+    }
 
     private static void WriteReply(CheckReply reply, SerializationContext context)
     {

@@ -12,6 +12,7 @@ internal static class UpdateServiceExtensions
         services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section).ValidateOnStart();
         services.AddGrpc(static options => options.EnableDetailedErrors = false)
             .AddJsonTranscoding(static options => options.JsonSettings.IgnoreDefaultValues = true);
+        services.AddEdgeGrpcMessageLimits();
         services.AddGrpcReflection();
         return services;
     }
@@ -24,7 +25,7 @@ internal static class UpdateServiceExtensions
     /// </summary>
     public static IEndpointRouteBuilder MapEdgeUpdates(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<UpdateServiceImpl>();
+        endpoints.MapGrpcService<UpdateServiceImpl>().WithGrpcMessageLimits();
         endpoints.MapGrpcReflectionService();
         // Resolved on the first request, not here: its options are validated when the host starts.
         JsonCheckEndpoint? check = null;

@@ -20,6 +20,9 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
     public const string GenerationHeader = "x-capgo-generation";
     public const string ErrorTrailer = "capgo-error";
 
+    /// <summary>The longest status detail sent, in characters (<see cref="Describe"/>).</summary>
+    internal const int MaxDetailLength = 512;
+
     private const string Transport = EdgeMetrics.Grpc;
 
     private readonly CheckEvaluator _evaluator;
@@ -110,13 +113,17 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
         }
     }
 
-    private static string Describe(RequestError error)
+    /// <summary>
+    /// The status detail of a refused request. It travels in the <c>grpc-message</c> trailer and may
+    /// quote the request (<c>semver_error</c> names the version sent): past <see cref="MaxDetailLength"/>
+    /// characters it is cut, or a 64 KiB version percent-encoded would take the trailers past what
+    /// clients accept (64 KiB in .NET's HTTP/2 client) and fail the connection with every call on it.
+    /// </summary>
+    internal static string Describe(RequestError error)
     {
-        if (error.Issues.Count == 0)
-        {
-            return error.Message;
-        }
-
-        return error.Message + ": " + string.Join("; ", error.Issues.Select(static i => $"{i.Field}: {i.Message}"));
+        var detail = error.Issues.Count == 0
+            ? error.Message
+            : error.Message + ": " + string.Join("; ", error.Issues.Select(static i => $"{i.Field}: {i.Message}"));
+        return detail.Length <= MaxDetailLength ? detail : string.Concat(detail.AsSpan(0, MaxDetailLength), "…");
     }
 }

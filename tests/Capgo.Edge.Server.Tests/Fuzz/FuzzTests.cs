@@ -1,11 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Capgo.Edge.Contracts.V1;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using Capgo.Edge.Server.Tests.Stats;
 using Capgo.Edge.Tests.Support;
@@ -14,12 +10,16 @@ using Xunit.Abstractions;
 namespace Capgo.Edge.Server.Tests.Fuzz;
 
 /// <summary>
-/// Hostile input: mutated plugin bodies to every plugin endpoint of a real in-process edge (Redis
-/// mode, real Kestrel). Never a 5xx; every non-2xx reply is a JSON object with string <c>error</c> and
-/// <c>message</c>; the GC heap after a forced collection stays within a small bound of the warm-up heap.
+/// Hostile input to a real in-process edge (Redis mode, real Kestrel), half over HTTP/1.1
+/// (<see cref="HttpFuzzer"/>: mutated plugin bodies) and half over gRPC on h2c (<see cref="GrpcFuzzer"/>:
+/// hostile field values and malformed protobuf as raw frames), in three phases: a warm-up, the hostile
+/// campaign, then a flood of valid requests each from a device never seen before. Never a server
+/// failure; every refusal in the contract's shape; the heap does not grow with the requests of the
+/// campaign nor with the devices of the flood.
 /// <para>
 /// The gate sends <see cref="DefaultBodies"/> bodies; <c>CAPGO_FUZZ_BODIES=100000</c> runs the full
-/// campaign and <c>CAPGO_FUZZ_SEED</c> changes the seed (docs/reliability.md).
+/// campaign, <c>CAPGO_FUZZ_TRANSPORT=http|grpc</c> one transport only, <c>CAPGO_FUZZ_SEED</c> changes
+/// the seed, <c>CAPGO_FUZZ_REPORT</c> writes the report to a file (docs/reliability.md).
 /// </para>
 /// <para>
 /// The heap is the whole test process's: edges started by test classes running beside it counted in
@@ -33,39 +33,51 @@ public sealed class FuzzTests(ITestOutputHelper output)
     public const int DefaultSeed = 20_261_123;
     private const int Workers = 8;
 
-    /// <summary><c>CAPGO_FUZZ_ENDPOINT=0..3</c>: fuzz one endpoint only (to bisect a finding).</summary>
-    private static readonly int? Only = int.TryParse(Environment.GetEnvironmentVariable("CAPGO_FUZZ_ENDPOINT"), CultureInfo.InvariantCulture, out var only) ? only : null;
-
     /// <summary>
-    /// Growth of the small-object heap (gen0–2 live after a forced full GC) allowed between warm-up and
-    /// the end: overrides, limiter windows, metric series. A per-request leak shows up here.
+    /// Growth of the small-object heap (gen0–2 live after a forced full GC) allowed over the campaign,
+    /// beside the pins it wrote: limiter partitions of the last seconds, the request string table, pooled
+    /// buffers, metric series. A leak of a few hundred bytes per request shows up here.
     /// </summary>
     private const long HeapBoundBytes = 16L * 1024 * 1024;
 
     /// <summary>
     /// Growth allowed of the whole GC heap (GC.GetTotalMemory after a forced GC), large-object heap
     /// included: big pooled buffers (ArrayPool&lt;byte&gt;.Shared) of the over-limit bodies, rented by the
-    /// edge and by the mutator in this one process, stay in the pool. Measured with 20 000 bodies: +27
-    /// to +66 MiB running alone, +107 MiB once beside other test classes; with 80 000 bodies +17 MiB, so
-    /// it is the pool filling, not a leak. 160 MiB still fails on anything that keeps ~11 KB per body.
+    /// edge and by the mutators in this one process, stay in the pool (+51 to +118 MiB measured). 160 MiB
+    /// still fails on anything that keeps ~20 KB per campaign body of the gate.
     /// </summary>
     private const long TotalHeapBoundBytes = 160L * 1024 * 1024;
 
+    /// <summary>
+    /// Growth of the small-object heap allowed over the device flood, beside its pins and its
+    /// <c>/channel_self</c> limiter partitions: one flood measured within ±40 KiB from run to run.
+    /// </summary>
+    private const long FloodSlackBytes = 256L * 1024;
 
-    private static readonly (HttpMethod Method, string Path)[] Endpoints =
-    [
-        (HttpMethod.Post, "/updates"),
-        (HttpMethod.Post, "/stats"),
-        (HttpMethod.Post, "/channel_self"),
-        (HttpMethod.Put, "/channel_self"),
-    ];
+    /// <summary>
+    /// What a per-device partition of the <c>/channel_self</c> limiter costs until the library drops it,
+    /// 10 s after its window (key, limiter, dictionary slot): floods measured 330 to 430 bytes per
+    /// <c>/channel_self</c> request, everything else included.
+    /// </summary>
+    private const long PartitionBytes = 440;
+
+    /// <summary>What one device pin costs the edge at most (a 16-byte key, a node, the channel's name).</summary>
+    private const long PinBytes = 160;
+
+    /// <summary>The per-device leak the flood's bound must catch: a device id string alone is 96 bytes.</summary>
+    private const long DeviceLeakBytes = 100;
 
     [Fact]
-    public async Task Mutated_plugin_bodies_never_get_a_5xx_and_errors_keep_the_contract_shape()
+    public async Task Hostile_bodies_over_HTTP_and_gRPC_never_get_a_server_failure_and_leave_no_per_device_state()
     {
         var total = EnvInt("CAPGO_FUZZ_BODIES", DefaultBodies);
         var seed = EnvInt("CAPGO_FUZZ_SEED", DefaultSeed);
-        Assert.True(total >= Endpoints.Length * Workers, "CAPGO_FUZZ_BODIES too small");
+        var transport = Environment.GetEnvironmentVariable("CAPGO_FUZZ_TRANSPORT") is { Length: > 0 } t ? t : "both";
+        Assert.Contains(transport, new[] { "both", "http", "grpc" });
+        Assert.True(total >= 1_000, "CAPGO_FUZZ_BODIES too small");
+        var warmup = Math.Min(5_000, total / 10);
+        var flood = total / 2;
+        var campaign = total - warmup - flood;
 
         await using var redis = await RedisServer.StartAsync();
         await StatsSamples.PublishSamplesAsync(redis.ConnectionString);
@@ -83,273 +95,95 @@ public sealed class FuzzTests(ITestOutputHelper output)
             "--Admission:EventsPerApp:TokenLimit=10000000",
             "--Admission:EventsPerApp:TokensPerPeriod=10000000"));
 
-        using var handler = new SocketsHttpHandler
+        using var httpClient = HttpFuzzer.Client(edge.HttpBase, Workers);
+        using var grpcClient = RawGrpc.Client(edge.GrpcBase);
+        var http = new HttpFuzzer(httpClient);
+        var grpc = new GrpcFuzzer(grpcClient);
+        var results = new FuzzResults();
+        var floodResults = new FuzzResults();
+        var timings = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var httpShare = transport switch { "http" => 1.0, "grpc" => 0.0, _ => 0.5 };
+
+        async Task RunAsync(int runSeed, int count, FuzzResults into, bool devices = false)
         {
-            MaxConnectionsPerServer = Workers,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-        using var client = new HttpClient(handler)
-        {
-            BaseAddress = edge.Http.BaseAddress,
-            Timeout = TimeSpan.FromSeconds(30),
-            DefaultRequestVersion = HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-
-        var bases = BaseBodies();
-        var fields = bases.SelectMany(static b => b.Value).SelectMany(static body => ((JsonObject)FirstObject(JsonNode.Parse(body)!)).Select(static p => p.Key))
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var devices = Enumerable.Range(0, 256).Select(i => new Guid(i, 0x4d3e, 0x4a5b, 0x9c, 0x8d, 0x7e, 0x6f, 0x5a, 0x4b, 0x3c, 0x2d).ToString()).ToArray();
-
-        var results = new Results();
-        var warmup = Math.Min(5_000, total / 4);
-        var stopwatch = Stopwatch.StartNew();
-
-        // Warm-up, then the heap baseline, then the campaign.
-        await RunAsync(client, bases, fields, devices, seed, warmup, results);
-        var (heapWarm, smallWarm) = await SettledHeapAsync(edge);
-        await RunAsync(client, bases, fields, devices, seed + 1, total - warmup, results);
-        var (heapEnd, smallEnd) = await SettledHeapAsync(edge);
-        stopwatch.Stop();
-
-        var report = results.Report(total, seed, stopwatch.Elapsed, (heapWarm, smallWarm), (heapEnd, smallEnd));
-        output.WriteLine(report);
-        if (Environment.GetEnvironmentVariable("CAPGO_FUZZ_REPORT") is { Length: > 0 } reportPath)
-        {
-            await File.WriteAllTextAsync(reportPath, report);
+            var httpCount = (int)(count * httpShare);
+            var clock = Stopwatch.StartNew();
+            await http.RunAsync(runSeed, httpCount, Workers, into, devices);
+            timings[HttpFuzzer.Target] = timings.GetValueOrDefault(HttpFuzzer.Target) + clock.Elapsed;
+            clock.Restart();
+            await grpc.RunAsync(runSeed, count - httpCount, Workers, into, devices);
+            timings[GrpcFuzzer.Target] = timings.GetValueOrDefault(GrpcFuzzer.Target) + clock.Elapsed;
         }
 
-        Assert.Equal(total, results.Sent);
-        Assert.True(results.Failures.IsEmpty, "contract violations:\n" + string.Join("\n", results.Failures.Take(20)));
-        Assert.True(smallEnd - smallWarm < HeapBoundBytes, $"small-object heap grew from {smallWarm:N0} to {smallEnd:N0} bytes");
-        Assert.True(heapEnd - heapWarm < TotalHeapBoundBytes, $"GC heap grew from {heapWarm:N0} to {heapEnd:N0} bytes");
+        long Pins() => edge.Store.Apps.Sum(static a => (long)a.Overrides.Count);
 
-        // The edge still answers the real body after the campaign.
+        var stopwatch = Stopwatch.StartNew();
+        await RunAsync(seed, warmup, results);
+        var warm = await FuzzMemory.SettleAsync(edge);
+        await RunAsync(seed + 1, campaign, results);
+        var end = await FuzzMemory.SettleAsync(edge);
+        var pins = Pins();
+        await RunAsync(seed + 2, flood, floodResults, devices: true);
+        var flooded = await FuzzMemory.SettleAsync(edge);
+        var floodPins = Pins() - pins;
+        stopwatch.Stop();
+
+        // Every flood body to /channel_self may hold a partition of its limiter; the rest may hold nothing.
+        var floodPartitions = floodResults.SentTo(HttpFuzzer.Target + "POST /channel_self") + floodResults.SentTo(HttpFuzzer.Target + "PUT /channel_self");
+        var floodBound = FloodSlackBytes + floodPartitions * PartitionBytes + floodPins * PinBytes;
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"fuzz: {total} bodies ({warmup} warm-up, {campaign} campaign, {flood} device flood), seed {seed}, {stopwatch.Elapsed.TotalSeconds:F1} s in all");
+        AppendRates(report, results, floodResults, timings);
+        report.AppendLine("campaign (warm-up included):");
+        results.AppendHistogram(report, IsServerFailure);
+        report.AppendLine(CultureInfo.InvariantCulture, $"  contract violations: {results.Failures.Count}; device pins held after it: {pins}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"  small-object heap (gen0-2 live) after forced GC: warm-up {FuzzMemory.MiB(warm.Small)} MiB, end {FuzzMemory.MiB(end.Small)} MiB, delta {FuzzMemory.DeltaMiB(end.Small - warm.Small)} MiB (bound {HeapBoundBytes / 1048576} MiB + {PinBytes} B per pin)");
+        report.AppendLine(CultureInfo.InvariantCulture, $"  GC heap (GetTotalMemory) after forced GC: warm-up {FuzzMemory.MiB(warm.Total)} MiB, end {FuzzMemory.MiB(end.Total)} MiB, delta {FuzzMemory.DeltaMiB(end.Total - warm.Total)} MiB (bound {TotalHeapBoundBytes / 1048576} MiB)");
+        report.AppendLine(CultureInfo.InvariantCulture, $"  large-object heap after forced GC: warm-up {FuzzMemory.MiB(warm.LargeObjects)} MiB ({FuzzMemory.MiB(warm.LargeObjectsLive)} MiB of objects), end {FuzzMemory.MiB(end.LargeObjects)} MiB ({FuzzMemory.MiB(end.LargeObjectsLive)} MiB of objects)");
+        report.AppendLine(CultureInfo.InvariantCulture, $"device flood ({flood} valid requests, a new device id each):");
+        floodResults.AppendHistogram(report, IsServerFailure);
+        report.AppendLine(CultureInfo.InvariantCulture, $"  contract violations: {floodResults.Failures.Count}; pins written: {floodPins}; /channel_self requests: {floodPartitions}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"  small-object heap: {FuzzMemory.MiB(end.Small)} -> {FuzzMemory.MiB(flooded.Small)} MiB, delta {(flooded.Small - end.Small) / 1024:+0;-0} KiB, {(double)(flooded.Small - end.Small) / flood:F0} B per device (bound {floodBound / 1024} KiB; a leak of {DeviceLeakBytes} B per device would add {flood * DeviceLeakBytes / 1024} KiB)");
+        report.AppendLine(CultureInfo.InvariantCulture, $"working set (RSS) of the process: warm-up {FuzzMemory.MiB(warm.WorkingSet)} MiB, campaign end {FuzzMemory.MiB(end.WorkingSet)} MiB, flood end {FuzzMemory.MiB(flooded.WorkingSet)} MiB");
+        output.WriteLine(report.ToString());
+        if (Environment.GetEnvironmentVariable("CAPGO_FUZZ_REPORT") is { Length: > 0 } reportPath)
+        {
+            await File.WriteAllTextAsync(reportPath, report.ToString());
+        }
+
+        Assert.Equal(warmup + campaign, results.Sent);
+        Assert.Equal(flood, floodResults.Sent);
+        Assert.True(results.Failures.IsEmpty, "contract violations:\n" + string.Join("\n", results.Failures.Take(20)));
+        Assert.True(floodResults.Failures.IsEmpty, "contract violations in the flood:\n" + string.Join("\n", floodResults.Failures.Take(20)));
+        Assert.True(end.Small - warm.Small < HeapBoundBytes + pins * PinBytes, $"small-object heap grew from {warm.Small:N0} to {end.Small:N0} bytes ({pins} pins)");
+        Assert.True(end.Total - warm.Total < TotalHeapBoundBytes, $"GC heap grew from {warm.Total:N0} to {end.Total:N0} bytes");
+        Assert.True(flooded.Small - end.Small < floodBound, $"the flood of {flood} devices grew the small-object heap from {end.Small:N0} to {flooded.Small:N0} bytes (bound {floodBound:N0})");
+
+        // The edge still answers the real bodies afterwards, on both transports.
         var (status, _, json) = await edge.PostBytesAsync(Vectors.Bytes(Vectors.AndroidRequest), "/updates");
         Assert.Equal(200, status);
         Assert.False(string.IsNullOrEmpty(json.GetProperty("version").GetString()));
+        var reply = await edge.Client.CheckForUpdateAsync(
+            Google.Protobuf.JsonParser.Default.Parse<UpdateRequest>(Encoding.UTF8.GetString(Vectors.Bytes(Vectors.AndroidRequest))),
+            deadline: DateTime.UtcNow.AddSeconds(30));
+        Assert.False(string.IsNullOrEmpty(reply.Version));
     }
 
-    private static async Task RunAsync(HttpClient client, Dictionary<int, byte[][]> bases, string[] fields, string[] devices, int seed, int count, Results results)
+    private static bool IsServerFailure(string answer) => HttpFuzzer.IsServerFailure(answer) || GrpcFuzzer.IsServerFailure(answer);
+
+    private static void AppendRates(StringBuilder report, FuzzResults results, FuzzResults flood, Dictionary<string, TimeSpan> timings)
     {
-        var next = -1;
-        var workers = Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
+        foreach (var (name, prefix) in new[] { ("HTTP/1.1", HttpFuzzer.Target), ("gRPC (h2c)", GrpcFuzzer.Target) })
         {
-            var mutator = new BodyMutator(seed * 31 + worker, fields);
-            var random = mutator.Random;
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                var endpoint = Only ?? i % Endpoints.Length;
-                var source = bases[endpoint][random.Next(bases[endpoint].Length)];
-                var body = mutator.Mutate(WithDevice(source, devices[random.Next(devices.Length)], random));
-                await SendOneAsync(client, endpoint, body, random, results).ConfigureAwait(false);
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
-    }
-
-    private static async Task SendOneAsync(HttpClient client, int endpoint, byte[] body, Random random, Results results)
-    {
-        var (method, path) = Endpoints[endpoint];
-        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
-        // Mostly the plugin's content type; sometimes none, another, or a charset the body does not have.
-        var contentType = random.Next(20) switch
-        {
-            0 => null,
-            1 => "text/plain",
-            2 => "application/json; charset=utf-16",
-            3 => "application/x-www-form-urlencoded",
-            _ => "application/json",
-        };
-        if (contentType is not null)
-        {
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            var sent = results.SentTo(prefix) + flood.SentTo(prefix);
+            var seconds = timings.GetValueOrDefault(prefix).TotalSeconds;
+            report.AppendLine(CultureInfo.InvariantCulture, $"  {name}: {sent} bodies, {Workers} clients, {seconds:F1} s ({(seconds > 0 ? sent / seconds : 0):F0} bodies/s)");
         }
-
-        int status;
-        string text;
-        string? mediaType;
-        try
-        {
-            (status, mediaType, text) = await SendWithRetryAsync(client, request, body, contentType).ConfigureAwait(false);
-        }
-        catch (HttpRequestException) when (body.Length > 1024 * 1024)
-        {
-            // A body over Kestrel's own limit may be refused before it is all sent: not a reply to judge.
-            results.Count(endpoint, "reset(>1MiB body)");
-            return;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            results.Count(endpoint, "transport-error");
-            results.Fail(endpoint, body, contentType, 0, ex.GetType().Name + ": " + ex.Message + " / " + ex.InnerException?.Message);
-            return;
-        }
-
-        results.Count(endpoint, status.ToString(CultureInfo.InvariantCulture));
-        if (status >= 500)
-        {
-            results.Fail(endpoint, body, contentType, status, text);
-        }
-        else if (status is < 200 or >= 300 && !IsErrorShape(mediaType, text))
-        {
-            results.Fail(endpoint, body, contentType, status, "not the error shape: " + Truncate(text, 300));
-        }
-    }
-
-    /// <summary>
-    /// Sends once; when a kept-alive connection the server had just closed (after a 413 it did not read
-    /// to the end) fails the send, sends the same body once more on a new connection, as a client would.
-    /// </summary>
-    private static async Task<(int Status, string? MediaType, string Text)> SendWithRetryAsync(HttpClient client, HttpRequestMessage request, byte[] body, string? contentType)
-    {
-        try
-        {
-            return await SendCoreAsync(client, request).ConfigureAwait(false);
-        }
-        catch (HttpRequestException) when (body.Length <= 1024 * 1024)
-        {
-            using var again = new HttpRequestMessage(request.Method, request.RequestUri) { Content = new ByteArrayContent(body) };
-            again.Headers.ConnectionClose = true;
-            if (contentType is not null)
-            {
-                again.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-            }
-
-            return await SendCoreAsync(client, again).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<(int Status, string? MediaType, string Text)> SendCoreAsync(HttpClient client, HttpRequestMessage request)
-    {
-        using var response = await client.SendAsync(request).ConfigureAwait(false);
-        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync().ConfigureAwait(false));
-    }
-
-    private static bool IsErrorShape(string? mediaType, string text)
-    {
-        if (mediaType != "application/json")
-        {
-            return false;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String
-                && root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Forced full GC after the event queue has drained: the heap the campaign leaves behind.</summary>
-    private static async Task<(long Total, long Small)> SettledHeapAsync(TestEdge edge)
-    {
-        await Eventually.TrueAsync(() => edge.Events.Queued == 0, "the event queue to drain", TimeSpan.FromSeconds(60));
-        await Task.Delay(200);
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var total = GC.GetTotalMemory(forceFullCollection: true);
-        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
-        long small = 0;
-        for (var generation = 0; generation <= 2; generation++)
-        {
-            small += info.GenerationInfo[generation].SizeAfterBytes - info.GenerationInfo[generation].FragmentationAfterBytes;
-        }
-
-        return (total, small);
-    }
-
-    /// <summary>Per endpoint index: the plugin's real bodies for it (shared/vectors, plus what the endpoint adds).</summary>
-    private static Dictionary<int, byte[][]> BaseBodies()
-    {
-        var requests = Vectors.RequestNames().Select(Vectors.Object).ToArray();
-        var stats = requests.Select(static r => Clone(r).With("action", "set").With("old_version_name", "1.3.1")).ToArray();
-        string[] actions = ["download_50", "download_complete", "app_crash", "ping", "set_fail"];
-        var statsBatch = new JsonArray(actions.Select(a => (JsonNode?)Clone(requests[0]).With("action", a)).ToArray());
-        var channelSet = requests.SelectMany(static r => new[] { Clone(r).With("channel", "beta"), Clone(r).With("channel", "production") }).ToArray();
-        return new()
-        {
-            [0] = requests.Select(Utf8).ToArray(),
-            [1] = [.. stats.Select(Utf8), Utf8(statsBatch)],
-            [2] = channelSet.Select(Utf8).ToArray(),
-            [3] = [.. requests.Select(Utf8), .. channelSet.Select(Utf8)],
-        };
-    }
-
-    private static JsonObject Clone(JsonObject value) => (JsonObject)value.DeepClone();
-
-    private static byte[] Utf8(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
-
-    private static JsonNode FirstObject(JsonNode node) => node is JsonArray array ? array[0]! : node;
-
-    /// <summary>The body with one of a pool of device ids (varied case), so per-device limits do not answer everything.</summary>
-    private static byte[] WithDevice(byte[] body, string device, Random random)
-    {
-        var text = Encoding.UTF8.GetString(body);
-        var id = random.Next(4) == 0 ? device.ToUpperInvariant() : device;
-        text = text.Replace("00009a6b-eefe-490a-9c60-8e965132ae51", id, StringComparison.Ordinal)
-            .Replace("6F1C2B9A-4D3E-4A5B-9C8D-7E6F5A4B3C2D", id, StringComparison.Ordinal);
-        return Encoding.UTF8.GetBytes(text);
     }
 
     private static int EnvInt(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : fallback;
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
-
-    private sealed class Results
-    {
-        private readonly ConcurrentDictionary<(int Endpoint, string Status), int> _histogram = new();
-        private int _sent;
-
-        public ConcurrentQueue<string> Failures { get; } = new();
-
-        public int Sent => Volatile.Read(ref _sent);
-
-        public void Count(int endpoint, string status)
-        {
-            Interlocked.Increment(ref _sent);
-            _histogram.AddOrUpdate((endpoint, status), 1, static (_, n) => n + 1);
-        }
-
-        public void Fail(int endpoint, byte[] body, string? contentType, int status, string detail)
-        {
-            if (Failures.Count < 200)
-            {
-                var (method, path) = Endpoints[endpoint];
-                Failures.Enqueue($"{method} {path} [{contentType ?? "no content-type"}] -> {status}: {Truncate(detail, 500)}\n  body(base64,{body.Length}B): {Truncate(Convert.ToBase64String(body), 600)}");
-            }
-        }
-
-        public string Report(int total, int seed, TimeSpan elapsed, (long Total, long Small) warm, (long Total, long Small) end)
-        {
-            var sb = new StringBuilder();
-            sb.AppendLine(CultureInfo.InvariantCulture, $"fuzz: {total} bodies, seed {seed}, {Workers} HTTP/1.1 keep-alive clients, {elapsed.TotalSeconds:F1} s ({total / elapsed.TotalSeconds:F0} bodies/s)");
-            for (var e = 0; e < Endpoints.Length; e++)
-            {
-                var row = _histogram.Where(p => p.Key.Endpoint == e).OrderBy(static p => p.Key.Status, StringComparer.Ordinal).ToArray();
-                var fivexx = row.Where(static p => p.Key.Status.StartsWith('5') && !p.Key.Status.Contains("known", StringComparison.Ordinal)).Sum(static p => p.Value);
-                var statuses = string.Join(", ", row.Select(static p => $"{p.Key.Status}: {p.Value}"));
-                sb.AppendLine(CultureInfo.InvariantCulture, $"  {Endpoints[e].Method} {Endpoints[e].Path}: {row.Sum(static p => p.Value)} bodies, 5xx {fivexx}; {statuses}");
-            }
-
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  contract violations: {Failures.Count}");
-            var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  last full GC: heap {info.HeapSizeBytes / 1048576.0:F1} MiB, fragmented {info.FragmentedBytes / 1048576.0:F1} MiB, LOH {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F1} MiB, gen2 {info.GenerationInfo[2].SizeAfterBytes / 1048576.0:F1} MiB");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  small-object heap (gen0-2 live) after forced GC: warm-up {warm.Small / 1048576.0:F1} MiB, end {end.Small / 1048576.0:F1} MiB, delta {(end.Small - warm.Small) / 1048576.0:+0.0;-0.0} MiB (bound {HeapBoundBytes / 1048576} MiB)");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  GC heap (GetTotalMemory) after forced GC: warm-up {warm.Total / 1048576.0:F1} MiB, end {end.Total / 1048576.0:F1} MiB, delta {(end.Total - warm.Total) / 1048576.0:+0.0;-0.0} MiB (bound {TotalHeapBoundBytes / 1048576} MiB)");
-            return sb.ToString();
-        }
-    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]
