@@ -13,8 +13,19 @@ namespace Capgo.Edge.ControlPlane.Service;
 /// operations behind a per-app key. Every refusal is a gRPC status, which JSON transcoding turns into
 /// the HTTP status and its one error shape (<c>{"code","message","details"}</c>).
 /// </summary>
-internal sealed class ReleaseApi(RedisAppStore store, AppChanges changes, ReleaseStats stats, DeviceRegistry devices, ApiKeyAuthorizer keys) : ReleaseService.ReleaseServiceBase
+internal sealed class ReleaseApi(RedisAppStore store, AppChanges changes, ReleaseStats stats, DeviceRegistry devices, ApiKeyAuthorizer keys, Microsoft.Extensions.Caching.Hybrid.HybridCache cache)
+    : ReleaseService.ReleaseServiceBase
 {
+    /// <summary>
+    /// How long a stats window or a device lookup is served from memory: dashboards and pipelines poll
+    /// the same figures, and a window of an hour or more moves little in two seconds.
+    /// </summary>
+    private static readonly Microsoft.Extensions.Caching.Hybrid.HybridCacheEntryOptions Reads = new()
+    {
+        Expiration = TimeSpan.FromSeconds(2),
+        LocalCacheExpiration = TimeSpan.FromSeconds(2),
+    };
+
     private static readonly Dictionary<string, TimeSpan> Windows = new(StringComparer.Ordinal)
     {
         ["1h"] = TimeSpan.FromHours(1),
@@ -81,7 +92,17 @@ internal sealed class ReleaseApi(RedisAppStore store, AppChanges changes, Releas
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"window '{window}' is not one of 1h, 24h, 7d"));
         }
 
-        var bundles = await GuardAsync(() => stats.ReadAsync(request.AppId, span, string.IsNullOrEmpty(request.Channel) ? null : request.Channel)).ConfigureAwait(false);
+        return await cache.GetOrCreateAsync(
+            $"stats:{request.AppId}:{window}:{request.Channel}",
+            (stats, request.AppId, span, Channel: string.IsNullOrEmpty(request.Channel) ? null : request.Channel),
+            static async (state, _) => ToReply(await GuardAsync(() => state.stats.ReadAsync(state.AppId, state.span, state.Channel)).ConfigureAwait(false)),
+            Reads,
+            tags: ["app:" + request.AppId],
+            cancellationToken: context.CancellationToken).ConfigureAwait(false);
+    }
+
+    private static StatsReply ToReply(IReadOnlyList<Analytics.BundleStats> bundles)
+    {
         var reply = new StatsReply();
         foreach (var b in bundles)
         {
@@ -109,18 +130,27 @@ internal sealed class ReleaseApi(RedisAppStore store, AppChanges changes, Releas
             throw new RpcException(new Status(StatusCode.InvalidArgument, "give one of device_id and custom_id"));
         }
 
-        var entries = await GuardAsync(async () => string.IsNullOrEmpty(request.DeviceId)
-            ? await devices.FindByCustomIdAsync(request.AppId, request.CustomId).ConfigureAwait(false)
-            : await devices.FindAsync(request.AppId, request.DeviceId).ConfigureAwait(false) is { } one ? [one] : []).ConfigureAwait(false);
-        var reply = new DevicesReply();
-        foreach (var e in entries)
-        {
-            var device = new Device { DeviceId = e.DeviceId, LastSeenUnixMs = e.LastSeen.ToUnixTimeMilliseconds() };
-            device.Entry.Add(e.Fields.ToDictionary(StringComparer.Ordinal));
-            reply.Devices.Add(device);
-        }
+        return await cache.GetOrCreateAsync(
+            $"devices:{request.AppId}:{request.DeviceId}:{request.CustomId}",
+            (devices, request.AppId, request.DeviceId, request.CustomId),
+            static async (state, _) =>
+            {
+                var entries = await GuardAsync(async () => string.IsNullOrEmpty(state.DeviceId)
+                    ? await state.devices.FindByCustomIdAsync(state.AppId, state.CustomId).ConfigureAwait(false)
+                    : await state.devices.FindAsync(state.AppId, state.DeviceId).ConfigureAwait(false) is { } one ? [one] : []).ConfigureAwait(false);
+                var reply = new DevicesReply();
+                foreach (var e in entries)
+                {
+                    var device = new Device { DeviceId = e.DeviceId, LastSeenUnixMs = e.LastSeen.ToUnixTimeMilliseconds() };
+                    device.Entry.Add(e.Fields.ToDictionary(StringComparer.Ordinal));
+                    reply.Devices.Add(device);
+                }
 
-        return reply;
+                return reply;
+            },
+            Reads,
+            tags: ["app:" + request.AppId],
+            cancellationToken: context.CancellationToken).ConfigureAwait(false);
     }
 
     private static RpcException NotPublished(string appId) => new(new Status(StatusCode.NotFound, $"app {appId} is not published"));
@@ -157,7 +187,9 @@ internal static class ReleaseApiSetup
     public static IServiceCollection AddControlPlaneReleaseApi(this IServiceCollection services)
     {
         services.AddGrpc().AddJsonTranscoding();
-        services.AddHybridCache();
+        services.AddHybridCache()
+            .AddSerializer<StatsReply, ProtobufCacheSerializer<StatsReply>>()
+            .AddSerializer<DevicesReply, ProtobufCacheSerializer<DevicesReply>>();
         services.AddSingleton(static sp => new RedisAppStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>()));
         services.AddSingleton(static sp => new DeviceRegistry(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>()));
         services.AddSingleton(static sp => new Keys.ApiKeys(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>()));

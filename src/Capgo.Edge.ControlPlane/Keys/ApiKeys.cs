@@ -8,6 +8,8 @@ using StackExchange.Redis;
 namespace Capgo.Edge.ControlPlane.Keys;
 
 /// <summary>A release-API key as stored: the app it grants, its name (the actor in history), and its id (the hash's first 12 digits).</summary>
+/// <remarks>Immutable, so a cache may hand out the one instance rather than a copy.</remarks>
+[System.ComponentModel.ImmutableObject(true)]
 public sealed record ApiKeyInfo(string Id, string AppId, string Name, DateTimeOffset Created);
 
 /// <summary>
