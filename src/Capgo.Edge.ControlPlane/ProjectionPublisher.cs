@@ -85,7 +85,7 @@ public sealed class ProjectionPublisher
         [
             _layout.Generation, _layout.Apps, _layout.App(snapshot.AppId), _layout.AppChannels(snapshot.AppId),
             _layout.AppOverrides(snapshot.AppId), _layout.Tombstones, staging.Length == 0 ? _layout.Prefix + "staging:none" : staging,
-            _layout.Audit, .. history.Select(h => _layout.ChannelHistory(snapshot.AppId, h.Channel)),
+            _layout.Audit, _layout.AppOverridesGeneration(snapshot.AppId), .. history.Select(h => _layout.ChannelHistory(snapshot.AppId, h.Channel)),
         ];
         args.AddRange(history.Select(static h => (RedisValue)h.Entry));
         args.AddRange(
@@ -152,7 +152,7 @@ public sealed class ProjectionPublisher
         {
             var result = await _db.ScriptEvaluateAsync(
                 Scripts.Delete,
-                [_layout.Generation, _layout.Apps, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId), _layout.Tombstones],
+                [_layout.Generation, _layout.Apps, _layout.App(appId), _layout.AppChannels(appId), _layout.AppOverrides(appId), _layout.Tombstones, _layout.AppOverridesGeneration(appId)],
                 [appId, _layout.Changes.ToString()]).ConfigureAwait(false);
             return Generations.Parse(result);
         }
@@ -165,11 +165,13 @@ public sealed class ProjectionPublisher
     /// <summary>The app as stored, and what each live edge serves of it; null when not published.</summary>
     public async Task<AppInfo?> InspectAsync(string appId)
     {
-        var fields = await _db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
+        var fields = await _db.HashGetAsync(_layout.App(appId), ["doc", "gen"]).ConfigureAwait(false);
         if (fields[0].IsNull)
         {
             return null;
         }
+
+        var ogen = Generations.Parse(await _db.StringGetAsync(_layout.AppOverridesGeneration(appId)).ConfigureAwait(false));
 
         var snapshot = AppDocument.Parse(((byte[])fields[0]!).AsSpan(), 0);
         var overrides = await _db.HashLengthAsync(_layout.AppOverrides(appId)).ConfigureAwait(false);
@@ -177,14 +179,14 @@ public sealed class ProjectionPublisher
         foreach (var edge in await LiveEdgesAsync().ConfigureAwait(false))
         {
             var ack = await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false);
-            var (gen, ogen) = Generations.ParseAck(ack);
-            edges.Add(new EdgeAck(edge, gen, ogen));
+            var (ackGen, ackOgen) = Generations.ParseAck(ack);
+            edges.Add(new EdgeAck(edge, ackGen, ackOgen));
         }
 
         return new AppInfo(
             appId,
             Generations.Parse(fields[1]),
-            Generations.Parse(fields[2]),
+            ogen,
             snapshot.Status,
             [.. snapshot.Channels.Select(static c => c.Name)],
             snapshot.Bundles.Count,
@@ -219,13 +221,14 @@ public sealed class ProjectionPublisher
         var edges = await LiveEdgesAsync().ConfigureAwait(false);
         while (true)
         {
-            var current = Generations.Parse(await _db.HashGetAsync(_layout.App(appId), overrides ? "ogen" : "gen").ConfigureAwait(false));
+            var (gen, ogen) = await Generations.ReadAsync(_db, _layout, appId).ConfigureAwait(false);
+            var current = overrides ? ogen : gen;
             var serving = new List<string>();
             var lagging = new List<string>();
             foreach (var edge in edges)
             {
-                var (gen, ogen) = Generations.ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
-                var held = overrides ? ogen : gen;
+                var (ackGen, ackOgen) = Generations.ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
+                var held = overrides ? ackOgen : ackGen;
                 (held == generation || (held == current && current != 0) ? serving : lagging).Add(edge);
             }
 

@@ -21,11 +21,13 @@ internal static class StoredDocument
         // then come from the same generations.
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var before = await db.HashGetAsync(layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
+            var before = await db.HashGetAsync(layout.App(appId), ["doc", "gen"]).ConfigureAwait(false);
             if (before[0].IsNull)
             {
                 return null;
             }
+
+            var ogenBefore = await db.StringGetAsync(layout.AppOverridesGeneration(appId)).ConfigureAwait(false);
 
             var overrides = new JsonObject();
             await foreach (var entry in db.HashScanAsync(layout.AppOverrides(appId), pageSize: 10_000).ConfigureAwait(false))
@@ -33,8 +35,9 @@ internal static class StoredDocument
                 overrides[entry.Name.ToString()] = entry.Value.ToString();
             }
 
-            var after = await db.HashGetAsync(layout.App(appId), ["gen", "ogen"]).ConfigureAwait(false);
-            if (after[0] == before[1] && after[1] == before[2])
+            var after = await db.HashGetAsync(layout.App(appId), "gen").ConfigureAwait(false);
+            var ogenAfter = await db.StringGetAsync(layout.AppOverridesGeneration(appId)).ConfigureAwait(false);
+            if (after == before[1] && ogenAfter == ogenBefore)
             {
                 var document = (JsonObject)JsonNode.Parse((byte[])before[0]!)!;
                 document["device_overrides"] = overrides;

@@ -39,4 +39,12 @@ internal static class Generations
             ? (long.Parse(text, CultureInfo.InvariantCulture), 0)
             : (long.Parse(text.AsSpan(0, space), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(space + 1), CultureInfo.InvariantCulture));
     }
+
+    /// <summary>An app's document and overrides generations, read together (two commands, one round trip).</summary>
+    public static async Task<(long Generation, long OverridesGeneration)> ReadAsync(IDatabaseAsync db, RedisLayout layout, string appId)
+    {
+        var gen = db.HashGetAsync(layout.App(appId), "gen");
+        var ogen = db.StringGetAsync(layout.AppOverridesGeneration(appId));
+        return (Parse(await gen.ConfigureAwait(false)), Parse(await ogen.ConfigureAwait(false)));
+    }
 }

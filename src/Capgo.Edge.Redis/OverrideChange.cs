@@ -31,8 +31,8 @@ public static class OverrideChange
         {
             var result = await db.ScriptEvaluateAsync(
                 Scripts.Override,
-                [layout.Generation, layout.App(appId), layout.AppChannels(appId), layout.AppOverrides(appId)],
-                [appId, device, channel, layout.Changes.ToString(), maxPins?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""]).ConfigureAwait(false);
+                [layout.Generation, layout.AppOverrides(appId), layout.AppOverridesGeneration(appId)],
+                [appId, device, channel, layout.Changes.ToString(), maxPins?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", (string)layout.App(appId)!, (string)layout.AppChannels(appId)!]).ConfigureAwait(false);
             return Generations.Parse(result);
         }
         catch (RedisServerException ex) when (Scripts.IsCapped(ex))

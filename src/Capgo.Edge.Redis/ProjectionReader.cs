@@ -44,7 +44,9 @@ internal sealed partial class ProjectionReader
     /// </summary>
     public async Task<FetchedApp?> FetchAsync(IDatabase db, string appId, bool forceOverrides)
     {
-        var fields = await db.HashGetAsync(_layout.App(appId), ["doc", "gen", "ogen"]).ConfigureAwait(false);
+        var read = db.HashGetAsync(_layout.App(appId), ["doc", "gen"]);
+        var ogenValue = db.StringGetAsync(_layout.AppOverridesGeneration(appId));
+        var fields = await read.ConfigureAwait(false);
         if (fields[0].IsNull)
         {
             return null;
@@ -55,7 +57,7 @@ internal sealed partial class ProjectionReader
         try
         {
             var gen = Generations.Parse(fields[1]);
-            ogen = Generations.Parse(fields[2]);
+            ogen = Generations.Parse(await ogenValue.ConfigureAwait(false));
             parsed = AppDocument.Parse(((byte[])fields[0]!).AsSpan(), gen);
         }
         catch (ProjectionException ex)

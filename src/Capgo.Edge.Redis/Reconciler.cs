@@ -39,16 +39,16 @@ internal sealed partial class Reconciler
         try
         {
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
-            var pending = ids.Select(id => (Id: id.ToString(), Gens: db.HashGetAsync(_layout.App(id.ToString()), ["gen", "ogen"]))).ToList();
+            var pending = ids.Select(id => (Id: id.ToString(), Gen: db.HashGetAsync(_layout.App(id.ToString()), "gen"), OGen: db.StringGetAsync(_layout.AppOverridesGeneration(id.ToString())))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
             var stale = new List<string>();
-            foreach (var (id, gensTask) in pending)
+            foreach (var (id, genTask, ogenTask) in pending)
             {
-                var gens = await gensTask.ConfigureAwait(false);
+                var (genValue, ogenValue) = (await genTask.ConfigureAwait(false), await ogenTask.ConfigureAwait(false));
                 long gen, ogen;
                 try
                 {
-                    (gen, ogen) = (Generations.Parse(gens[0]), Generations.Parse(gens[1]));
+                    (gen, ogen) = (Generations.Parse(genValue), Generations.Parse(ogenValue));
                 }
                 catch (FormatException ex)
                 {

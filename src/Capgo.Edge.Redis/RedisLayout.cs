@@ -43,11 +43,17 @@ public sealed class RedisLayout
     /// <summary>STREAM of device events written by edges (docs/events.md).</summary>
     public RedisKey Events { get; }
 
-    /// <summary>HASH: <c>doc</c> (app document without overrides), <c>gen</c>, <c>ogen</c> (overrides generation).</summary>
+    /// <summary>HASH: <c>doc</c> (app document without overrides), <c>gen</c>.</summary>
     public RedisKey App(string appId) => Prefix + "app:" + appId;
 
     /// <summary>SET of the app's channel names, so override changes are checked without parsing the document.</summary>
     public RedisKey AppChannels(string appId) => Prefix + "app:" + appId + ":channels";
+
+    /// <summary>
+    /// STRING: the generation of the app's last override change (<c>ogen</c>). A key of its own, beside
+    /// <see cref="AppOverrides"/>, so an edge's user may write pins without any right on the document.
+    /// </summary>
+    public RedisKey AppOverridesGeneration(string appId) => Prefix + "app:" + appId + ":ogen";
 
     /// <summary>HASH device id (lower case) → channel name.</summary>
     public RedisKey AppOverrides(string appId) => Prefix + "app:" + appId + ":overrides";

@@ -27,7 +27,7 @@ internal static class Scripts
 
     /// <summary>
     /// KEYS: generation, apps, app, channels, overrides, tombstones, staging overrides, audit stream,
-    /// channel history lists... ARGV: expected generation ('' = any, '0' = not published), audit entry
+    /// overrides generation, channel history lists... ARGV: expected generation ('' = any, '0' = not published), audit entry
     /// ('' = none), history count n, n history entries, app id, document, changes channel, replace
     /// overrides (1/0), channel names... The expected generation makes a read-modify-write of the
     /// document a compare-and-set: a change made in between refuses it (STALE) and writes nothing.
@@ -58,13 +58,13 @@ internal static class Scripts
           else
             redis.call('DEL', KEYS[5])
           end
-          redis.call('HSET', KEYS[3], 'ogen', gen)
+          redis.call('SET', KEYS[9], gen)
         end
         redis.call('SADD', KEYS[2], ARGV[1])
         redis.call('HDEL', KEYS[6], ARGV[1])
         for i = 1, nhistory do
-          redis.call('LPUSH', KEYS[8 + i], '{"generation":' .. gen .. ',' .. history[i])
-          redis.call('LTRIM', KEYS[8 + i], 0, 99)
+          redis.call('LPUSH', KEYS[9 + i], '{"generation":' .. gen .. ',' .. history[i])
+          redis.call('LTRIM', KEYS[9 + i], 0, 99)
         end
         if audit ~= '' then
           redis.call('XADD', KEYS[8], 'MAXLEN', '~', '100000', '*', 'entry', '{"generation":' .. gen .. ',' .. audit)
@@ -74,47 +74,50 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: generation, app, channels, overrides. ARGV: app id, device id, channel ('' = remove), changes
-    /// channel, ceiling ('' = none: a pin that adds a device is refused, <c>CAPPED</c>, when the app
-    /// already holds that many; checked here, so it holds across every edge writing at once).
+    /// KEYS: generation, overrides, overrides generation — the keys it writes, all an edge's user may write
+    /// (an old plugin's channel choice goes through it with the edge's own rights). ARGV: app id, device
+    /// id, channel ('' = remove), changes channel, ceiling ('' = none: a pin that adds a device is
+    /// refused, <c>CAPPED</c>, when the app already holds that many; checked here, so it holds across
+    /// every edge writing at once), then the app and channels keys it only reads: not declared, because
+    /// Redis checks declared keys for writing, and the edge may only read them.
     /// </summary>
     public const string Override = NextGeneration + """
 
-        if redis.call('EXISTS', KEYS[2]) == 0 then
+        if redis.call('EXISTS', ARGV[6]) == 0 then
           return redis.error_reply('UNKNOWN_APP app ' .. ARGV[1] .. ' is not published')
         end
         local channel = cjson.null
         if ARGV[3] == '' then
-          if redis.call('HDEL', KEYS[4], ARGV[2]) == 0 then
+          if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then
             return redis.error_reply('NO_OVERRIDE device ' .. ARGV[2] .. ' has no override in app ' .. ARGV[1])
           end
         else
-          if redis.call('SISMEMBER', KEYS[3], ARGV[3]) == 0 then
+          if redis.call('SISMEMBER', ARGV[7], ARGV[3]) == 0 then
             return redis.error_reply('UNKNOWN_CHANNEL app ' .. ARGV[1] .. ' has no channel ' .. ARGV[3])
           end
-          if ARGV[5] and ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[2]) == 0
-             and redis.call('HLEN', KEYS[4]) >= tonumber(ARGV[5]) then
+          if ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0
+             and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then
             return redis.error_reply('CAPPED app ' .. ARGV[1] .. ' holds its ceiling of ' .. ARGV[5] .. ' pins')
           end
-          redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+          redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
           channel = ARGV[3]
         end
-        local previous = redis.call('HGET', KEYS[2], 'ogen') or '0'
+        local previous = redis.call('GET', KEYS[3]) or '0'
         local gen = nextgen(KEYS[1])
-        redis.call('HSET', KEYS[2], 'ogen', gen)
+        redis.call('SET', KEYS[3], gen)
         redis.call('PUBLISH', ARGV[4], '{"type":"override","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen ..
           ',"previous":' .. previous .. ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
         return gen
         """;
 
-    /// <summary>KEYS: generation, apps, app, channels, overrides, tombstones. ARGV: app id, changes channel.</summary>
+    /// <summary>KEYS: generation, apps, app, channels, overrides, tombstones, overrides generation. ARGV: app id, changes channel.</summary>
     public const string Delete = NextGeneration + """
 
         if redis.call('EXISTS', KEYS[3]) == 0 and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
           return redis.error_reply('UNKNOWN_APP app ' .. ARGV[1] .. ' is not published')
         end
         local gen = nextgen(KEYS[1])
-        redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+        redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7])
         redis.call('SREM', KEYS[2], ARGV[1])
         redis.call('HSET', KEYS[6], ARGV[1], gen)
         redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')

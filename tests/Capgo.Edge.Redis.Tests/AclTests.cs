@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace Capgo.Edge.Redis.Tests;
 
 /// <summary>
-/// The ACL rules of docs/redis-acl.md on a real redis-server: the edge user syncs but cannot write a
-/// projection; the publisher user can. The rules name the default prefix, so this test uses it.
+/// The ACL rules of docs/redis-acl.md on a real redis-server: the edge user syncs and may write device
+/// pins, but cannot write a document; the publisher user can. The rules name the default prefix, so this test uses it.
 /// </summary>
 [Collection(SharedRedis.Name)]
 public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
@@ -18,7 +18,7 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
     private static readonly string[] AclLines =
     [
         "user default on nopass ~* &* +@all",
-        $"user capgo-edge-acl-edge on >{EdgePassword} resetkeys resetchannels %R~capgo:edge:* %W~capgo:edge:edges %W~capgo:edge:edge:acl-edge:* %W~capgo:edge:events &capgo:edge:changes -@all +@read -@dangerous +ping +echo +hello +auth +client|setname +client|id +info +subscribe +unsubscribe +zadd +zrem +hset +hdel +xadd",
+        $"user capgo-edge-acl-edge on >{EdgePassword} resetkeys resetchannels %R~capgo:edge:* %W~capgo:edge:edges %W~capgo:edge:edge:acl-edge:* %W~capgo:edge:events ~capgo:edge:app:*:overrides ~capgo:edge:app:*:ogen ~capgo:edge:generation &capgo:edge:changes -@all +@read -@dangerous +ping +echo +hello +auth +client|setname +client|id +info +subscribe +unsubscribe +zadd +zrem +hset +hdel +xadd +set +time +publish +evalsha +eval",
         $"user capgo-publisher on >{PublisherPassword} resetkeys resetchannels ~capgo:edge:* &capgo:edge:changes -@all +@read +@write +@scripting +@connection -@dangerous -script|flush -function +time +publish +info +client|setname +client|id",
     ];
 
@@ -60,16 +60,25 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         await using var edgeMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-edge-acl-edge", EdgePassword) + ",allowAdmin=true");
         var asEdge = new ProjectionPublisher(edgeMux, new RedisLayout());
         await AssertNoPermAsync(() => asEdge.PublishAsync(Documents.Sample(betaBundle: "1.5.0")));
-        await AssertNoPermAsync(() => asEdge.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "beta"));
         await AssertNoPermAsync(() => asEdge.DeleteAsync(Documents.AppId));
+
+        // The one write it has on the projection: device pins, through the override script (the
+        // channel an old plugin chose), announced to every edge like a publisher's.
+        var pinned = await asEdge.SetOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555", "beta");
+        await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId)!.Overrides.Generation == pinned, "the edge user's pin to be applied");
 
         var db = edgeMux.GetDatabase();
         var layout = new RedisLayout();
         await AssertNoPermAsync(() => db.HashSetAsync(layout.App(Documents.AppId), "doc", "{}"));
-        await AssertNoPermAsync(() => db.HashSetAsync(layout.AppOverrides(Documents.AppId), Documents.AndroidDevice, "beta"));
         await AssertNoPermAsync(() => db.SetAddAsync(layout.Apps, "com.evil.app"));
         await AssertNoPermAsync(() => db.KeyDeleteAsync(layout.App(Documents.AppId)));
-        await AssertNoPermAsync(() => db.PublishAsync(RedisChannel.Literal("capgo:edge:changes"), """{"type":"delete","app_id":"com.demo.app","generation":99999999999999999}"""));
+        await AssertNoPermAsync(() => db.HashSetAsync(layout.AppChannels(Documents.AppId), "x", "y"));
+
+        // It may announce (its pins need it), but a forged delete removes nothing: edges confirm it in Redis.
+        await db.PublishAsync(RedisChannel.Literal("capgo:edge:changes"), """{"type":"delete","app_id":"com.demo.app","generation":99999999999999999}""");
+        var after = await asEdge.SetOverrideAsync(Documents.AppId, "11111111-2222-4333-8444-555555555555", "production");
+        await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId)?.Overrides.Generation == after, "the announcement after the forged one (announcements apply in order)");
+        Assert.NotNull(edge.Store.Find(Documents.AppId));
 
         // Nor forge another edge's acknowledgement (which --wait reads), nor disturb other clients.
         await AssertNoPermAsync(() => db.HashSetAsync(layout.EdgeApps("other-edge"), Documents.AppId, $"{gen} {ogen}"));
@@ -79,11 +88,29 @@ public sealed class AclTests(RedisFixture redis) : IAsyncLifetime
         await AssertNoPermAsync(() => asEdgeServer.ExecuteAsync("CLIENT", "PAUSE", "10"));
         await AssertNoPermAsync(() => asEdgeServer.ExecuteAsync("KEYS", "*"));
 
-        // Nothing changed: the edge still serves the publisher's generation.
+        // Nothing of the document changed: the edge still serves the publisher's generation.
         Assert.Equal(gen, edge.GenerationOf(Documents.AppId));
         var (status, body) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal(200, status);
         Assert.Equal("disable_prod_build", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task An_edge_with_only_its_own_user_stores_the_channel_an_old_plugin_chose()
+    {
+        await using var publisherMux = await ConnectionMultiplexer.ConnectAsync(As("capgo-publisher", PublisherPassword));
+        await new ProjectionPublisher(publisherMux, new RedisLayout()).PublishAsync(Documents.Sample(withOverrides: false));
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions { Redis = As("capgo-edge-acl-edge", EdgePassword), Name = "acl-edge", WaitForApps = [Documents.AppId] });
+        const string device = "22222222-3333-4444-8555-666666666666";
+
+        // plugin 5.0.0: old enough for the server to store the choice.
+        using var response = await edge.Http.PostAsync("/channel_self", new StringContent(
+            $$"""{"app_id":"{{Documents.AppId}}","device_id":"{{device}}","channel":"beta","platform":"android","version_name":"1.3.1","version_build":"1.2.0","plugin_version":"5.0.0","is_emulator":false,"is_prod":true}""",
+            System.Text.Encoding.UTF8,
+            "application/json"));
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("beta", (string?)await publisherMux.GetDatabase().HashGetAsync(new RedisLayout().AppOverrides(Documents.AppId), device));
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class FaultTests(RedisFixture redis)
         // subscriber connection): the pin and a new overrides generation, no PUBLISH.
         var lost = gen + 1_000;
         await Db.HashSetAsync(_layout.AppOverrides(Documents.AppId), PinnedA, "beta");
-        await Db.HashSetAsync(_layout.App(Documents.AppId), "ogen", lost.ToString(CultureInfo.InvariantCulture));
+        await Db.StringSetAsync(_layout.AppOverridesGeneration(Documents.AppId), lost.ToString(CultureInfo.InvariantCulture));
         await Db.StringSetAsync(_layout.Generation, lost.ToString(CultureInfo.InvariantCulture));
 
         // The next change is announced; it follows the lost one, which the edge never held.
