@@ -17,7 +17,7 @@ public sealed class EventOutageTests
     /// Long enough that a writer giving up after a few quick retries (4 from 250 ms, doubling, take
     /// under 2 s) drops the events before Redis returns.
     /// </summary>
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Events_accepted_while_Redis_is_down_reach_the_stream_in_order_once_it_is_back()
