@@ -49,6 +49,7 @@ public static class RedisServiceCollectionExtensions
         services.AddSingleton<EdgePresence>();
         services.AddSingleton<ProjectionReader>();
         services.AddSingleton<Reconciler>();
+        services.AddSingleton<AnnouncementApplier>();
         services.AddSingleton<LastKnownGood>();
         services.AddHostedService<SyncLoop>();
         services.AddHostedService<LastKnownGoodWriter>();

@@ -19,7 +19,7 @@ internal sealed partial class SyncLoop : BackgroundService
     private readonly ProjectionStore _store;
     private readonly RedisConnections _connections;
     private readonly RedisLayout _layout;
-    private readonly ProjectionReader _reader;
+    private readonly AnnouncementApplier _announcements;
     private readonly Reconciler _reconciler;
     private readonly EdgePresence _presence;
     private readonly LastKnownGood _lastKnownGood;
@@ -33,7 +33,7 @@ internal sealed partial class SyncLoop : BackgroundService
         ProjectionStore store,
         RedisConnections connections,
         RedisLayout layout,
-        ProjectionReader reader,
+        AnnouncementApplier announcements,
         Reconciler reconciler,
         EdgePresence presence,
         LastKnownGood lastKnownGood,
@@ -45,7 +45,7 @@ internal sealed partial class SyncLoop : BackgroundService
         _store = store;
         _connections = connections;
         _layout = layout;
-        _reader = reader;
+        _announcements = announcements;
         _reconciler = reconciler;
         _presence = presence;
         _lastKnownGood = lastKnownGood;
@@ -197,7 +197,7 @@ internal sealed partial class SyncLoop : BackgroundService
         switch (e.Kind)
         {
             case SyncEventKind.Announcement:
-                await ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
+                await _announcements.ApplyAsync(db, e.Announcement!).ConfigureAwait(false);
                 break;
             case SyncEventKind.Disconnected:
                 _status.Degraded(SyncReasons.RedisConnectionLost);
@@ -217,77 +217,8 @@ internal sealed partial class SyncLoop : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Applies one announcement. Generations are compared for equality only: what differs from what is
-    /// held is read from Redis, which holds the truth. An override change applies in place only on the
-    /// overrides generation it follows; after a gap (an announcement missed on any connection) the
-    /// app's overrides are read again.
-    /// </summary>
-    private async Task ApplyAsync(IDatabase db, Announcement announcement)
-    {
-        var held = _store.Find(announcement.AppId);
-        switch (announcement.Type)
-        {
-            case Announcement.AppType when held is null || held.Generation != announcement.Generation:
-                await _reader.LoadAsync(db, announcement.AppId, forceOverrides: false).ConfigureAwait(false);
-                break;
-
-            case Announcement.OverrideType when held is not null && announcement.DeviceId is not null:
-                var map = held.Overrides;
-                if (map.Generation == announcement.Generation)
-                {
-                    break; // already held: read with the overrides after the change
-                }
-
-                if (announcement.Previous != map.Generation && announcement.Generation < map.Generation)
-                {
-                    // Published before the overrides held were read (a reload read a later state). After
-                    // Redis's clock went back this also skips news; the reconcile finds the difference.
-                    break;
-                }
-
-                if (announcement.Previous != map.Generation)
-                {
-                    LogOverrideGap(_logger, announcement.AppId, map.Generation, announcement.Previous ?? -1);
-                    await _reader.LoadAsync(db, announcement.AppId, forceOverrides: true).ConfigureAwait(false);
-                    break;
-                }
-
-                // Override announcements carry the change: applied in place, no read from Redis.
-                if (announcement.Channel is null)
-                {
-                    map.Remove(announcement.DeviceId);
-                }
-                else
-                {
-                    map.Set(announcement.DeviceId, announcement.Channel);
-                }
-
-                map.Generation = announcement.Generation;
-                _presence.Acknowledge(db, held);
-                break;
-
-            case Announcement.DeleteType when held is not null:
-                // Redis holds the truth: an app published again since (or a delete announced by
-                // mistake) is still there, and is read rather than dropped.
-                if (await db.KeyExistsAsync(_layout.App(announcement.AppId)).ConfigureAwait(false))
-                {
-                    await _reader.LoadAsync(db, announcement.AppId, forceOverrides: false).ConfigureAwait(false);
-                }
-                else
-                {
-                    _reader.Remove(db, announcement.AppId);
-                }
-
-                break;
-        }
-    }
-
     [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "Redis connection restored; reconciling")]
     private static partial void LogReconnected(ILogger logger);
-
-    [LoggerMessage(EventId = 1108, Level = LogLevel.Information, Message = "Override announcement for {AppId} follows generation {Previous}, held {Held}: an announcement was missed; reloading the overrides")]
-    private static partial void LogOverrideGap(ILogger logger, string appId, long held, long previous);
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Error, Message = "A sync step failed; the edge keeps serving what it holds and the next reconcile retries")]
     private static partial void LogStepFailed(ILogger logger, Exception exception);
