@@ -54,13 +54,13 @@ public sealed class ProjectionPublisher
     /// Publish only if the app is still at this generation (0: not published yet); otherwise
     /// <see cref="StaleGenerationException"/> and nothing is written. Null publishes whatever is there.
     /// </param>
-    public Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null) => PublishRecordedAsync(document, ifGeneration, null);
+    public Task<long> PublishAsync(ReadOnlyMemory<byte> document, long? ifGeneration = null) =>
+        PublishValidatedAsync(document, AppStore.Validate(document.Span), ifGeneration, null);
 
-    /// <summary>Publishes with the change's audit and channel-history entries, written in the same script.</summary>
-    internal Task<long> PublishRecordedAsync(ReadOnlyMemory<byte> document, long? ifGeneration, ChangeRecord? record) =>
-        PublishValidatedAsync(document, AppStore.Validate(document.Span), ifGeneration, record);
-
-    /// <summary>Publishes a document <see cref="AppStore.Validate"/> accepted as <paramref name="snapshot"/>.</summary>
+    /// <summary>
+    /// Publishes a document <see cref="AppStore.Validate"/> accepted as <paramref name="snapshot"/>, with the
+    /// change's audit and channel-history entries written in the same script.
+    /// </summary>
     internal async Task<long> PublishValidatedAsync(ReadOnlyMemory<byte> document, AppSnapshot snapshot, long? ifGeneration, ChangeRecord? record)
     {
         var root = (JsonObject)JsonNode.Parse(document.Span)!;
