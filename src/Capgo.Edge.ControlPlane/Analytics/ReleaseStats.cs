@@ -14,6 +14,9 @@ public sealed record BundleStats(
     double? FailureRate,
     IReadOnlyDictionary<string, long> ChecksByOutcome);
 
+/// <summary>A bundle's installs and failures in the minute that starts at <paramref name="Start"/>.</summary>
+public sealed record MinuteCounts(DateTimeOffset Start, long Installs, long Failures);
+
 /// <summary>
 /// Reads what the event consumer counted (<see cref="AnalyticsBatch"/>): per bundle over a window, and
 /// a rollout bundle's installs, failures and reporting devices since a moment (rollout guards).
@@ -95,6 +98,27 @@ public sealed class ReleaseStats
 
         var hours = Enumerable.Range(0, (int)(now / Hour - sinceMs / Hour) + 1).Select(i => _layout.Reporters(appId, bundle, sinceMs / Hour + i)).ToArray();
         return (installs, failures, await _db.HyperLogLogLengthAsync(hours).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The bundle's installs and failures on the channel in each of the last <paramref name="minutes"/>
+    /// minutes, oldest first, the current minute last (one read per minute's hash).
+    /// </summary>
+    public async Task<IReadOnlyList<MinuteCounts>> PerMinuteAsync(string appId, string channel, string bundle, int minutes)
+    {
+        var last = _time.GetUtcNow().ToUnixTimeMilliseconds() / Minute;
+        var reads = Enumerable.Range(0, minutes)
+            .Select(i => last - minutes + 1 + i)
+            .Select(m => (Minute: m, Read: _db.HashGetAsync(_layout.StatsMinute(appId, m), [Metrics.Field(channel, bundle, Metrics.Install), Metrics.Field(channel, bundle, Metrics.Fail)])))
+            .ToList();
+        var result = new List<MinuteCounts>(minutes);
+        foreach (var (minute, read) in reads)
+        {
+            var values = await read.ConfigureAwait(false);
+            result.Add(new MinuteCounts(DateTimeOffset.FromUnixTimeMilliseconds(minute * Minute), (long?)values[0] ?? 0, (long?)values[1] ?? 0));
+        }
+
+        return result;
     }
 
     /// <summary>Every count between the two moments, by (channel, bundle, metric).</summary>
