@@ -70,7 +70,7 @@ internal sealed class DashboardData(RedisAppStore store, ChannelHistory history,
     public async Task<BundleFigures> FiguresAsync(string appId, ChannelView channel)
     {
         var bundle = channel.Rollout?.Bundle ?? channel.Bundle ?? ChannelEdits.Builtin;
-        var minutes = await stats.PerMinuteAsync(appId, channel.Name, bundle, ChartMinutes).ConfigureAwait(false);
+        var minutes = await stats.PerMinuteAsync(appId, bundle, ChartMinutes).ConfigureAwait(false);
         var sinceGuard = channel.Rollout?.Guard is { } guard ? await stats.RolloutHealthAsync(appId, bundle, guard.Since).ConfigureAwait(false) : ((long, long, long)?)null;
         return new BundleFigures(bundle, minutes, sinceGuard);
     }

@@ -101,21 +101,32 @@ public sealed class ReleaseStats
     }
 
     /// <summary>
-    /// The bundle's installs and failures on the channel in each of the last <paramref name="minutes"/>
-    /// minutes, oldest first, the current minute last (one read per minute's hash).
+    /// The bundle's installs and failures in each of the last <paramref name="minutes"/> minutes, oldest
+    /// first, the current minute last; every channel counts, as for a rollout guard (devices report the
+    /// bundle they run, not always the channel).
     /// </summary>
-    public async Task<IReadOnlyList<MinuteCounts>> PerMinuteAsync(string appId, string channel, string bundle, int minutes)
+    public async Task<IReadOnlyList<MinuteCounts>> PerMinuteAsync(string appId, string bundle, int minutes)
     {
         var last = _time.GetUtcNow().ToUnixTimeMilliseconds() / Minute;
         var reads = Enumerable.Range(0, minutes)
             .Select(i => last - minutes + 1 + i)
-            .Select(m => (Minute: m, Read: _db.HashGetAsync(_layout.StatsMinute(appId, m), [Metrics.Field(channel, bundle, Metrics.Install), Metrics.Field(channel, bundle, Metrics.Fail)])))
+            .Select(m => (Minute: m, Read: _db.HashGetAllAsync(_layout.StatsMinute(appId, m))))
             .ToList();
         var result = new List<MinuteCounts>(minutes);
         foreach (var (minute, read) in reads)
         {
-            var values = await read.ConfigureAwait(false);
-            result.Add(new MinuteCounts(DateTimeOffset.FromUnixTimeMilliseconds(minute * Minute), (long?)values[0] ?? 0, (long?)values[1] ?? 0));
+            long installs = 0, failures = 0;
+            foreach (var entry in await read.ConfigureAwait(false))
+            {
+                var parts = entry.Name.ToString().Split(Metrics.Separator);
+                if (parts.Length == 3 && parts[1] == bundle)
+                {
+                    installs += parts[2] == Metrics.Install ? (long)entry.Value : 0;
+                    failures += parts[2] == Metrics.Fail ? (long)entry.Value : 0;
+                }
+            }
+
+            result.Add(new MinuteCounts(DateTimeOffset.FromUnixTimeMilliseconds(minute * Minute), installs, failures));
         }
 
         return result;
