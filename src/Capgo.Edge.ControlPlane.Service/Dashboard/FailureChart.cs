@@ -71,6 +71,8 @@ internal static class FailureChart
         if (points.Count > 0)
         {
             svg.Append("<polyline id=\"rate-line\" fill=\"none\" stroke=\"#2457c5\" stroke-width=\"2\" points=\"").Append(string.Join(' ', points)).Append("\"/>");
+            var lastPoint = points[^1].Split(',');
+            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{lastPoint[0]}\" cy=\"{lastPoint[1]}\" r=\"3.5\" fill=\"#2457c5\"/>");
         }
 
         return svg.Append("</svg>").ToString();

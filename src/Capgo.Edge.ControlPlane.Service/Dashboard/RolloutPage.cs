@@ -45,9 +45,9 @@ internal static class RolloutPage
         {
             body.Append("<tr><th>Rollout</th><td>").Append(Html.E(r.Bundle)).Append(" to <b id=\"rollout-share\">").Append(Html.Bps(r.PercentageBps)).Append("</b> of devices, ")
                 .Append("<span id=\"rollout-state\" class=\"badge ").Append(r.State).Append("\">").Append(r.State).Append("</span></td></tr>")
-                .Append("<tr><th>Guard</th><td>").Append(Html.E(r.Guard is { } g
-                    ? $"pauses when the failure rate is above {Html.Bps(g.MaxFailureRateBps)} over at least {g.MinDevices} devices, counting since {g.Since}"
-                    : "none")).Append("</td></tr>");
+                .Append("<tr><th>Guard</th><td>").Append(r.Guard is { } g
+                    ? Html.E($"pauses when the failure rate is above {Html.Bps(g.MaxFailureRateBps)} over at least {g.MinDevices} devices, counting since ") + Html.Time(DateTimeOffset.FromUnixTimeMilliseconds(g.Since))
+                    : "none").Append("</td></tr>");
         }
 
         body.Append("</tbody></table>").Append(Actions(path, generation, r, af));
