@@ -40,7 +40,12 @@ internal sealed class Browser : IDisposable
 
     public IWebElement Find(string css) => _driver.FindElement(By.CssSelector(css));
 
-    public string Text(string css) => _driver.FindElements(By.CssSelector(css)) is { Count: > 0 } found ? found[0].Text : "";
+    /// <summary>
+    /// The rendered text of the first element the selector finds, whitespace folded ("" when none), read in one script call:
+    /// the live refresh replaces elements, so a found element may be gone by the time its text is read.
+    /// </summary>
+    public string Text(string css) =>
+        _driver.ExecuteScript("var e = document.querySelector(arguments[0]); return e ? e.innerText.replace(/\\s+/g, ' ').trim() : '';", css) as string ?? "";
 
     public void Click(string css) => Find(css).Click();
 

@@ -58,7 +58,7 @@ public sealed class DashboardTests : IAsyncLifetime
         browser.Script("window.capgoSamePage = true;");
         await _stack.PostStatsAsync("set", "1.5.0", devices: 18);
         await _stack.PostStatsAsync("update_fail", "1.5.0", devices: 2);
-        await Eventually.TrueAsync(() => browser.Text("#installs-total") == "18" && browser.Text("#failures-total") == "2", "the page to show 18 installs and 2 failures", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(() => browser.Text("#installs-total") == "18" && browser.Text("#failures-total") == "2", "the page to show 18 installs and 2 failures", TimeSpan.FromSeconds(15), pollMs: 100);
         Assert.Equal(true, browser.Script("return window.capgoSamePage === true;"));
         Assert.Equal("10 %", browser.Text("#failure-rate"));
         Assert.Equal("10 %", browser.Text("#guard-rate"));
