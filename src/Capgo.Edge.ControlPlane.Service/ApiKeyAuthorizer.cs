@@ -27,14 +27,7 @@ internal sealed class ApiKeyAuthorizer(ApiKeys keys, HybridCache cache)
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"an API key is required in the {Header} header"));
         }
 
-        var id = ApiKeys.IdOf(presented);
-        var info = await cache.GetOrCreateAsync(
-            "apikey:" + id,
-            (keys, presented),
-            static async (state, _) => await state.keys.VerifyAsync(state.presented).ConfigureAwait(false),
-            Entry,
-            tags: ["apikey:" + id],
-            cancellationToken: context.CancellationToken).ConfigureAwait(false);
+        var info = await VerifyAsync(presented, context.CancellationToken).ConfigureAwait(false);
         if (info is null)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is unknown or revoked"));
@@ -46,6 +39,19 @@ internal sealed class ApiKeyAuthorizer(ApiKeys keys, HybridCache cache)
         }
 
         return info.Name;
+    }
+
+    /// <summary>What the presented key grants (cached as above); null when it is unknown or revoked.</summary>
+    public async Task<ApiKeyInfo?> VerifyAsync(string presented, CancellationToken cancellationToken = default)
+    {
+        var id = ApiKeys.IdOf(presented);
+        return await cache.GetOrCreateAsync(
+            "apikey:" + id,
+            (keys, presented),
+            static async (state, _) => await state.keys.VerifyAsync(state.presented).ConfigureAwait(false),
+            Entry,
+            tags: ["apikey:" + id],
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Forgets a revoked key's cached verification in this process.</summary>

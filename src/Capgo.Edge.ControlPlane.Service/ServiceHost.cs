@@ -1,3 +1,5 @@
+using Capgo.Edge.ControlPlane.Service.Dashboard;
+
 namespace Capgo.Edge.ControlPlane.Service;
 
 /// <summary>The control-plane service, feature by feature. Tests build it the same way the process does.</summary>
@@ -20,11 +22,13 @@ internal static class ServiceHost
         builder.Services.AddControlPlaneReleaseApi();
         builder.Services.AddControlPlaneHealth();
         builder.Services.AddControlPlaneMetrics();
+        builder.Services.AddControlPlaneDashboard();
 
         var app = builder.Build();
         app.MapControlPlaneReleaseApi();
         app.MapControlPlaneHealth();
         app.MapControlPlaneMetrics();
+        app.MapControlPlaneDashboard();
         return app;
     }
 }

@@ -14,6 +14,9 @@ public sealed record BundleStats(
     double? FailureRate,
     IReadOnlyDictionary<string, long> ChecksByOutcome);
 
+/// <summary>A bundle's installs and failures in the minute that starts at <paramref name="Start"/>.</summary>
+public sealed record MinuteCounts(DateTimeOffset Start, long Installs, long Failures);
+
 /// <summary>
 /// Reads what the event consumer counted (<see cref="AnalyticsBatch"/>): per bundle over a window, and
 /// a rollout bundle's installs, failures and reporting devices since a moment (rollout guards).
@@ -95,6 +98,38 @@ public sealed class ReleaseStats
 
         var hours = Enumerable.Range(0, (int)(now / Hour - sinceMs / Hour) + 1).Select(i => _layout.Reporters(appId, bundle, sinceMs / Hour + i)).ToArray();
         return (installs, failures, await _db.HyperLogLogLengthAsync(hours).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The bundle's installs and failures in each of the last <paramref name="minutes"/> minutes, oldest
+    /// first, the current minute last; every channel counts, as for a rollout guard (devices report the
+    /// bundle they run, not always the channel).
+    /// </summary>
+    public async Task<IReadOnlyList<MinuteCounts>> PerMinuteAsync(string appId, string bundle, int minutes)
+    {
+        var last = _time.GetUtcNow().ToUnixTimeMilliseconds() / Minute;
+        var reads = Enumerable.Range(0, minutes)
+            .Select(i => last - minutes + 1 + i)
+            .Select(m => (Minute: m, Read: _db.HashGetAllAsync(_layout.StatsMinute(appId, m))))
+            .ToList();
+        var result = new List<MinuteCounts>(minutes);
+        foreach (var (minute, read) in reads)
+        {
+            long installs = 0, failures = 0;
+            foreach (var entry in await read.ConfigureAwait(false))
+            {
+                var parts = entry.Name.ToString().Split(Metrics.Separator);
+                if (parts.Length == 3 && parts[1] == bundle)
+                {
+                    installs += parts[2] == Metrics.Install ? (long)entry.Value : 0;
+                    failures += parts[2] == Metrics.Fail ? (long)entry.Value : 0;
+                }
+            }
+
+            result.Add(new MinuteCounts(DateTimeOffset.FromUnixTimeMilliseconds(minute * Minute), installs, failures));
+        }
+
+        return result;
     }
 
     /// <summary>Every count between the two moments, by (channel, bundle, metric).</summary>
