@@ -9,6 +9,9 @@ namespace Capgo.Edge.EventLoad;
 /// <summary>What to run: how many entries, on which Redis, against which service build.</summary>
 public sealed record BenchOptions
 {
+    /// <summary>Entries of <c>--short</c>, what a test runs.</summary>
+    public const int ShortEvents = 50_000;
+
     /// <summary>Entries written to the stream.</summary>
     public int Events { get; init; } = 1_000_000;
 

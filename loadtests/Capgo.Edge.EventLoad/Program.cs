@@ -5,7 +5,7 @@ using StackExchange.Redis;
 
 // event-load: the control-plane event consumer's throughput on a realistic stream, with its totals checked.
 var events = new Option<int>("--events") { Description = "entries written to the stream", DefaultValueFactory = _ => 1_000_000 };
-var quick = new Option<bool>("--short") { Description = $"{ShortEvents:N0} entries (what a test runs); overrides --events" };
+var quick = new Option<bool>("--short") { Description = $"{BenchOptions.ShortEvents:N0} entries (what a test runs); overrides --events" };
 var devices = new Option<int?>("--devices") { Description = "distinct devices (default: one per ten entries)" };
 var seed = new Option<int>("--seed") { Description = "seed of the event mix", DefaultValueFactory = _ => 42 };
 var redis = new Option<string?>("--redis") { Description = "host:port of a running redis-server (default: start one on a free port); its stream under --prefix must be empty" };
@@ -24,7 +24,7 @@ root.SetAction(async (parsed, cancel) =>
 {
     var options = new BenchOptions
     {
-        Events = parsed.GetValue(quick) ? ShortEvents : parsed.GetValue(events),
+        Events = parsed.GetValue(quick) ? BenchOptions.ShortEvents : parsed.GetValue(events),
         Devices = parsed.GetValue(devices),
         Seed = parsed.GetValue(seed),
         Redis = parsed.GetValue(redis),
@@ -54,10 +54,3 @@ root.SetAction(async (parsed, cancel) =>
 
 root.HelpName = "event-load";
 return await root.Parse(args).InvokeAsync();
-
-/// <summary>The entry point's constants.</summary>
-internal static partial class Program
-{
-    /// <summary>Entries of <c>--short</c>.</summary>
-    public const int ShortEvents = 50_000;
-}

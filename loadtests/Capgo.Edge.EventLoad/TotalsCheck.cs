@@ -14,8 +14,12 @@ public sealed record TotalCheck(string Name, string Expected, string Actual, boo
 /// </summary>
 internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layout, EventMix mix)
 {
-    /// <summary>HyperLogLog's standard error is 0.81 %: 2 % (or 2 devices, for small sets) is well outside it.</summary>
-    private const double HllTolerance = 0.02;
+    /// <summary>
+    /// Four standard errors of Redis's HyperLogLog (0.81 %), at least 3 devices: a set's estimate is fixed
+    /// by its members, and over ~30 sets a tighter bound fails some runs for a slice of an hour that happens
+    /// to hold a few hundred devices.
+    /// </summary>
+    private const double HllTolerance = 4 * 0.0081;
 
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly IServer _server = redis.GetServers()[0];
@@ -133,10 +137,10 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
             exact += expected;
             estimated += actual;
             worst = Math.Max(worst, Math.Abs(actual - expected) / (double)expected);
-            ok &= Math.Abs(actual - expected) <= Math.Max(2, HllTolerance * expected);
+            ok &= Math.Abs(actual - expected) <= Math.Max(3, HllTolerance * expected);
         }
 
-        return new($"{name} ({reads.Count} sets, sum; worst set error ≤ {HllTolerance:P0})", exact.ToString(CultureInfo.InvariantCulture),
+        return new($"{name} ({reads.Count} sets, sum; worst set error ≤ {HllTolerance:P1})", exact.ToString(CultureInfo.InvariantCulture),
             $"{estimated} (worst set {worst:P2})", ok);
     }
 
