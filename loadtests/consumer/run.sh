@@ -15,7 +15,7 @@ args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift
