@@ -7,6 +7,7 @@
 #                    [--transport grpc|http]   (only that transport's check and echo)
 #                    [--echo-bytes exchange|request|both]   (echo sized to the check's request + reply (default), its request only, or both baselines)
 #                    [--edge-arg --Key=Value]...   (configuration passed to the edge, e.g. --HttpApi:ServeChecksDirectly=false)
+#                    [--consumer]   (Redis mode: one control-plane service consumes the edge's events during the run)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +16,7 @@ mode=short
 build=1
 keep=0
 redis=1
+consumer=0
 extra=()
 
 while [[ $# -gt 0 ]]; do
@@ -30,11 +32,12 @@ while [[ $# -gt 0 ]]; do
     --transport) extra+=(--transport "$2"); shift ;;
     --echo-bytes) extra+=(--echo-bytes "$2"); shift ;;
     --edge-arg) extra+=("--edge-arg=$2"); shift ;;
+    --consumer) consumer=1 ;;
     # Redis mode is the default (a redis-server started here, the projection published with capgo-edge);
     # --standalone serves the generated folder instead.
     --redis) redis=1 ;;
     --standalone) redis=0 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -66,6 +69,17 @@ if [[ $redis -eq 1 ]]; then
       || { cat "$results/build.log"; exit 1; }
   fi
   extra+=(--redis --cli "$cli")
+fi
+
+service="$root/src/Capgo.Edge.ControlPlane.Service/bin/Release/net10.0/Capgo.Edge.ControlPlane.Service.dll"
+if [[ $consumer -eq 1 ]]; then
+  [[ $redis -eq 1 ]] || { echo "--consumer needs Redis mode (no --standalone)" >&2; exit 2; }
+  if [[ $build -eq 1 ]]; then
+    echo "[loadtest] building src/Capgo.Edge.ControlPlane.Service (Release)"
+    dotnet build "$root/src/Capgo.Edge.ControlPlane.Service/Capgo.Edge.ControlPlane.Service.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
+      || { cat "$results/build.log"; exit 1; }
+  fi
+  extra+=(--consumer "$service")
 fi
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"

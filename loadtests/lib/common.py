@@ -1,4 +1,5 @@
-"""What the load scripts share: the log line, the concurrency, /proc readings, CPU pinning and the edge process."""
+"""What the load scripts share: the log line, the concurrency, /proc readings, CPU pinning, the edge process and
+the control-plane service's."""
 
 from __future__ import annotations
 
@@ -118,6 +119,60 @@ class Edge:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"the edge was not ready after {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+class ControlPlane:
+    """One control-plane service (`dotnet Capgo.Edge.ControlPlane.Service.dll`) consuming the edge's event stream
+    on the harness's Redis: started here, stopped here, by its own pid. It shares the load generators' CPU: in
+    production it runs on another host, and here it must not take the edge's."""
+
+    def __init__(self, dll: Path, redis: str, results: Path, cpu: str | None):
+        self.port = free_ports(1)[0]
+        self.log_path = results / "control-plane.log"
+        args = ["dotnet", str(dll), f"--ConnectionStrings:Redis={redis}",
+                f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{self.port}", "--Logging:LogLevel:Default=Warning"]
+        self._log = open(self.log_path, "wb")
+        env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1")
+        self.process = subprocess.Popen(pinned(cpu, args), stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self.pid = self.process.pid
+
+    def lag(self) -> int | None:
+        """`capgo_controlplane_consumer_lag` from the service's /metrics: stream entries its group has not read."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as response:
+                for line in response.read().decode().splitlines():
+                    if line.startswith("capgo_controlplane_consumer_lag"):
+                        return int(float(line.split("}")[-1].split()[0]))
+        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+            pass
+        return None
+
+    def wait_ready(self, timeout: float) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the control-plane service exited with {self.process.returncode}; see {self.log_path}")
+            if self.lag() is not None:
+                return time.monotonic() - start
+            time.sleep(0.1)
+        raise RuntimeError(f"the control-plane service did not answer /metrics after {timeout}s; see {self.log_path}")
+
+    def caught_up(self, limit: float) -> float:
+        """Waits until the consumer has read everything the edge wrote (lag 0), at most `limit` seconds."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit and self.lag() != 0:
+            time.sleep(0.2)
+        return time.monotonic() - start
 
     def stop(self) -> None:
         if self.process.poll() is None:

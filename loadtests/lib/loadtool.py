@@ -53,6 +53,8 @@ def main() -> int:
                      help="exchange (default): each echo body moves as many bytes per call as its paired check, "
                           "request and reply together; request: as large as the check's request only; "
                           "both: exchange-sized echo plus a request-sized echo as a second baseline in the same run")
+    run.add_argument("--consumer", default="",
+                     help="Capgo.Edge.ControlPlane.Service.dll: run one control-plane service consuming the edge's events (Redis mode)")
     run.add_argument("--edge-arg", action="append", default=[],
                      help="extra configuration for the edge, e.g. --HttpApi:ServeChecksDirectly=false (repeatable)")
 

@@ -55,7 +55,7 @@ def build_report(args, duration, reps, scenarios, summary, probes, http_probe_st
         "mode": args.mode, "projection_source": "redis" if args.redis else "folder",
         "seconds_per_scenario": duration, "repetitions": reps,
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git_commit": args.commit, "edge_args": args.edge_arg, "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
+        "git_commit": args.commit, "edge_args": args.edge_arg, "control_plane_consumer": bool(args.consumer), "machine": {"cpus": os.cpu_count(), "loadavg_at_end": os.getloadavg()},
         "pinning": {"server_cpu": server_cpu, "load_generator_cpu": load_cpu},
         "concurrency": {
             "grpc": f"{GRPC_PROCESSES} h2load × {GRPC_CONNECTIONS} connections × {GRPC_STREAMS} streams",
@@ -80,6 +80,14 @@ def _echo_line(sizes: dict | None) -> str:
               f"{sizes['http_check_reply_bytes_mean']:.0f} → {sizes['http_echo_body_bytes']} B")
 
 
+def _consumer_line(report: dict) -> str:
+    if not report.get("control_plane_consumer"):
+        return "- control-plane consumer: none (the edge's events stay in the stream)"
+    per_scenario = ", ".join(f"{r['scenario']} r{r['rep']} {r['consumer_cpu_s']:.1f}" for r in report["runs"])
+    return ("- control-plane consumer: one service reading the edge's events while the scenarios run (each scenario "
+            f"starts once it has caught up); its CPU seconds per scenario: {per_scenario}")
+
+
 def _fmt(value, digits=2):
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -93,6 +101,7 @@ def render_markdown(report: dict) -> str:
         f"server pinned to CPU {report['pinning']['server_cpu']}, load generators to CPU {report['pinning']['load_generator_cpu']}"
         if report["pinning"]["server_cpu"] else f"- commit `{report['git_commit']}`; {report['machine']['cpus']} CPUs; no CPU pinning",
         f"- edge configuration added: {' '.join(report['edge_args']) or 'none (defaults)'}",
+        _consumer_line(report),
         f"- projection: {p['apps']} apps ({p['active_apps']} active) × {p['channels_per_app']} channels, "
         f"{p['device_overrides']} device overrides, {p['apps_with_rollout']} apps with a rollout, "
         f"{p['projection_bytes'] / 1e6:.1f} MB of JSON; edge ready in {report['ready_seconds']:.1f}s",

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import bodies as body_files
-from common import Edge, cpu_split, free_ports, log, proc_cpu_seconds, proc_status_kb, reset_peak_rss
+from common import ControlPlane, Edge, cpu_split, free_ports, log, proc_cpu_seconds, proc_status_kb, reset_peak_rss
 from drivers import grpc_probe, grpc_probes, http_probe, require_ok, run_h2load, run_wrk
 from projection import CHANNELS, generate
 from report import build_report, render_markdown
@@ -103,25 +103,30 @@ def probe_bodies(edge: Edge, bodies: Path, summary: dict, echo_bytes: str) -> tu
     return probes, http_statuses
 
 
-def settle(edge: Edge, limit: float = 15.0) -> float:
+def settle(edge: Edge, consumer: ControlPlane | None, limit: float = 15.0) -> float:
     """Waits until the edge is idle (< 3 % of a core over 0.5 s), e.g. until the device events a previous
     scenario queued have reached Redis: otherwise that work lands on the next scenario's CPU per request
-    (it made the first scenario of each repetition look 1.5–2× dearer)."""
+    (it made the first scenario of each repetition look 1.5–2× dearer). With a control-plane consumer, also
+    until it has read every event the edge wrote (its lag gauge at 0, at most 60 s), so one scenario's events
+    are not consumed during the next."""
     started = time.monotonic()
     while time.monotonic() - started < limit:
         before = proc_cpu_seconds(edge.pid)
         time.sleep(0.5)
         if proc_cpu_seconds(edge.pid) - before < 0.015:
             break
+    if consumer is not None:
+        consumer.caught_up(60.0)
     return time.monotonic() - started
 
 
-def run_scenario(edge: Edge, bodies: Path, raw: Path, load_cpu: str | None, probes: dict, name: str, seconds: float,
-                 rep: int | None) -> dict | None:
+def run_scenario(edge: Edge, consumer: ControlPlane | None, bodies: Path, raw: Path, load_cpu: str | None, probes: dict,
+                 name: str, seconds: float, rep: int | None) -> dict | None:
     """One scenario of one repetition (rep None: warm-up, not recorded)."""
-    settled = settle(edge)
+    settled = settle(edge, consumer)
     load_before = os.getloadavg()[0]
     cpu_before = proc_cpu_seconds(edge.pid)
+    consumer_cpu_before = proc_cpu_seconds(consumer.pid) if consumer else 0.0
     reset = reset_peak_rss(edge.pid)
     tag = f"{'warmup' if rep is None else f'r{rep}'}-{name}"
     if name.startswith("grpc-"):
@@ -137,6 +142,9 @@ def run_scenario(edge: Edge, bodies: Path, raw: Path, load_cpu: str | None, prob
     cpu = proc_cpu_seconds(edge.pid) - cpu_before
     if rep is None:
         return None
+    if consumer is not None:
+        # What consuming this scenario's events cost while it ran, and how far behind the consumer was at its end.
+        result.update({"consumer_cpu_s": proc_cpu_seconds(consumer.pid) - consumer_cpu_before, "consumer_lag_after": consumer.lag()})
     transport, kind = next((t, k) for n, t, k in SCENARIOS + REQUEST_ECHO_SCENARIOS if n == name)
     result.update({
         "scenario": name, "transport": transport, "kind": kind, "rep": rep,
@@ -180,11 +188,17 @@ def command_run(args: argparse.Namespace) -> int:
     # with the capgo-edge command line, and the edge syncing from Redis. --standalone serves the folder.
     redis_process, redis_conn = start_redis(args.cli, work / "projection") if args.redis else (None, None)
 
+    # --consumer: one control-plane service reads the events the edge writes while the scenarios run.
+    consumer = ControlPlane(Path(args.consumer), redis_conn, results, load_cpu) if args.consumer else None
+
     log(f"starting the edge{' on CPU ' + server_cpu + ' (load generators on CPU ' + load_cpu + ')' if server_cpu else ''}"
         f" ({'Redis mode' if redis_conn else 'standalone mode'})")
     edge = Edge(Path(args.server), work / "projection", results, server_cpu, redis_conn, args.edge_arg)
     exit_code = 0
     try:
+        if consumer is not None:
+            log(f"control-plane service consuming the event stream (pid {consumer.pid}"
+                f"{', CPU ' + load_cpu + ' with the load generators' if load_cpu else ''}): /metrics in {consumer.wait_ready(60):.1f}s")
         ready = edge.wait_ready(timeout=120)
         log(f"  ready in {ready:.1f}s on http {edge.http_port} / grpc {edge.grpc_port} (pid {edge.pid}); "
             f"RSS {proc_status_kb(edge.pid, 'VmRSS') / 1024:.0f} MB")
@@ -193,14 +207,14 @@ def command_run(args: argparse.Namespace) -> int:
         if mode["warmup"]:
             log(f"warm-up: {mode['warmup']}s per scenario (not recorded)")
             for name, _, _ in scenarios:
-                run_scenario(edge, bodies, raw, load_cpu, probes, name, mode["warmup"], None)
+                run_scenario(edge, consumer, bodies, raw, load_cpu, probes, name, mode["warmup"], None)
 
         runs = []
         for rep in range(1, reps + 1):
             log(f"repetition {rep}/{reps}")
             order = scenarios if rep % 2 else list(reversed(scenarios))  # alternate to spread drift
             for name, _, _ in order:
-                runs.append(run_scenario(edge, bodies, raw, load_cpu, probes, name, duration, rep))
+                runs.append(run_scenario(edge, consumer, bodies, raw, load_cpu, probes, name, duration, rep))
 
         # After the load: the edge still answers gRPC with status 0.
         after = [grpc_probe(edge, "CheckForUpdate", f) for f in body_files.grpc_files(bodies, "check")]
@@ -221,6 +235,8 @@ def command_run(args: argparse.Namespace) -> int:
             log(f"done: {results / 'results.md'}")
     finally:
         edge.stop()
+        if consumer is not None:
+            consumer.stop()
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait()

@@ -8,7 +8,8 @@ namespace Capgo.Edge.ControlPlane.Analytics;
 /// What one batch of stream entries adds, merged before it is written: counts per app × channel ×
 /// bundle × metric for each minute and hour, active devices per bundle and day, the devices reporting
 /// installs or failures per bundle and hour (rollout guards), and each device's registry entry (its
-/// latest event wins). <see cref="Operations"/> are the aggregate script's operations.
+/// latest event wins). <see cref="WriteOperations"/> writes them as the aggregate script's operations,
+/// grouped by key: one write per counted field, one PFADD or SADD per set, one EXPIRE per key.
 /// </summary>
 public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
 {
@@ -16,10 +17,19 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
     private const long Hour = 3_600_000;
     private const long Day = 86_400_000;
 
-    private readonly Dictionary<(string Key, string Field), long> _counts = [];
-    private readonly HashSet<(string Key, string Member)> _uniques = [];
-    private readonly Dictionary<string, (long Time, Dictionary<string, string> Fields)> _devices = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Key, string Member)> _customIds = [];
+    /// <summary>The registry's fields, in the order the script receives their values; the first <see cref="RequiredFields"/> every event sets.</summary>
+    private static readonly RedisValue[] RegistryFields =
+    [
+        "last_seen", "app_id", "device_id", "version_name", "last_event",
+        "channel", "platform", "version_build", "plugin_version", "custom_id", "default_channel", "is_emulator", "is_prod",
+    ];
+
+    private const int RequiredFields = 5;
+
+    private readonly Dictionary<(string App, bool Hourly, long Bucket), Dictionary<(string Channel, string Bundle, string Metric), long>> _counts = [];
+    private readonly Dictionary<(string App, string Bundle, long Bucket, bool Reporters), HashSet<string>> _uniques = [];
+    private readonly Dictionary<(string App, string Device), DeviceFields> _devices = [];
+    private readonly Dictionary<(string App, string CustomId), HashSet<string>> _customIds = [];
 
     public int Counted { get; private set; }
 
@@ -37,121 +47,181 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
         Counted++;
         if (entry.Metric is { } metric)
         {
-            var field = Metrics.Field(entry.Channel, entry.Bundle, metric);
-            Increment(layout.StatsMinute(entry.AppId, entry.Time / Minute), field);
-            Increment(layout.StatsHour(entry.AppId, entry.Time / Hour), field);
+            var field = (entry.Channel, entry.Bundle, metric);
+            Increment((entry.AppId, false, entry.Time / Minute), field);
+            Increment((entry.AppId, true, entry.Time / Hour), field);
             if (metric is Metrics.Install or Metrics.Fail)
             {
-                _uniques.Add((layout.Reporters(entry.AppId, entry.Bundle, entry.Time / Hour)!, entry.DeviceId));
+                Members(_uniques, (entry.AppId, entry.Bundle, entry.Time / Hour, true)).Add(entry.DeviceId);
             }
         }
 
-        _uniques.Add((layout.ActiveDevices(entry.AppId, entry.Bundle, entry.Time / Day)!, entry.DeviceId));
-        var deviceKey = (string)layout.Device(entry.AppId, entry.DeviceId)!;
-        if (!_devices.TryGetValue(deviceKey, out var device))
+        Members(_uniques, (entry.AppId, entry.Bundle, entry.Time / Day, false)).Add(entry.DeviceId);
+        if (!_devices.TryGetValue((entry.AppId, entry.DeviceId), out var device))
         {
-            device = (entry.Time, new Dictionary<string, string>(StringComparer.Ordinal));
+            _devices[(entry.AppId, entry.DeviceId)] = device = new DeviceFields();
         }
 
-        // As HSET in time order would: a later event's fields win, and fields it lacks keep earlier values.
-        var later = entry.Time >= device.Time;
-        foreach (var (name, value) in RegistryFields(entry))
-        {
-            if (later || !device.Fields.ContainsKey(name))
-            {
-                device.Fields[name] = value;
-            }
-        }
-
-        _devices[deviceKey] = (Math.Max(device.Time, entry.Time), device.Fields);
-
+        device.Merge(entry);
         if (!string.IsNullOrEmpty(entry.CustomId))
         {
-            _customIds.Add(((string)layout.CustomId(entry.AppId, entry.CustomId)!, entry.DeviceId));
+            Members(_customIds, (entry.AppId, entry.CustomId)).Add(entry.DeviceId);
         }
     }
 
-    /// <summary>The aggregate script's ARGV after the ids: one operation per merged change, then the consumer's own counts.</summary>
-    public IEnumerable<RedisValue> Operations()
+    /// <summary>How many arguments <see cref="WriteOperations"/> writes.</summary>
+    public int OperationsLength
     {
-        var minuteTtl = Seconds(options.MinuteRetention);
+        get
+        {
+            var length = 4 + RegistryFields.Length + 1 + (_devices.Count * (1 + RegistryFields.Length)) + (Malformed > 0 ? 6 : 3);
+            foreach (var fields in _counts.Values)
+            {
+                length += 4 + (2 * fields.Count);
+            }
+
+            foreach (var members in _uniques.Values)
+            {
+                length += 4 + members.Count;
+            }
+
+            foreach (var members in _customIds.Values)
+            {
+                length += 4 + members.Count;
+            }
+
+            return length;
+        }
+    }
+
+    /// <summary>
+    /// Writes the aggregate script's operations (after the ids), <see cref="OperationsLength"/> of them:
+    /// <c>I key ttl n (field delta)×n</c>, <c>P key ttl n member×n</c>,
+    /// <c>D ttl nfields nrequired name×nfields n (key value×nfields)×n</c>, <c>S key ttl n member×n</c>,
+    /// then the consumer's own counts <c>C field delta</c>.
+    /// </summary>
+    public void WriteOperations(Span<RedisValue> args)
+    {
+        var at = 0;
         var hourTtl = Seconds(options.HourRetention);
         var deviceTtl = Seconds(options.DeviceRetention);
-        foreach (var ((key, field), delta) in _counts)
+        foreach (var ((app, hourly, bucket), fields) in _counts)
         {
-            yield return "I";
-            yield return key;
-            yield return field;
-            yield return delta;
-            yield return key.Contains(":m:", StringComparison.Ordinal) ? minuteTtl : hourTtl;
-        }
-
-        foreach (var (key, member) in _uniques)
-        {
-            yield return "P";
-            yield return key;
-            yield return member;
-            yield return hourTtl;
-        }
-
-        foreach (var (key, (_, fields)) in _devices)
-        {
-            yield return "H";
-            yield return key;
-            yield return deviceTtl;
-            yield return fields.Count;
-            foreach (var (name, value) in fields)
+            Write(args, ref at, "I", (string?)(hourly ? layout.StatsHour(app, bucket) : layout.StatsMinute(app, bucket)),
+                hourly ? hourTtl : Seconds(options.MinuteRetention), fields.Count);
+            foreach (var ((channel, bundle, metric), delta) in fields)
             {
-                yield return name;
-                yield return value;
+                Write(args, ref at, Metrics.Field(channel, bundle, metric), delta);
             }
         }
 
-        foreach (var (key, member) in _customIds)
+        foreach (var ((app, bundle, bucket, reporters), members) in _uniques)
         {
-            yield return "S";
-            yield return key;
-            yield return member;
-            yield return deviceTtl;
+            var key = reporters ? layout.Reporters(app, bundle, bucket) : layout.ActiveDevices(app, bundle, bucket);
+            WriteMembers(args, ref at, "P", (string?)key, hourTtl, members);
         }
 
-        yield return "C";
-        yield return "processed";
-        yield return Counted;
+        Write(args, ref at, "D", deviceTtl, RegistryFields.Length, RequiredFields);
+        RegistryFields.CopyTo(args[at..]);
+        at += RegistryFields.Length;
+        args[at++] = _devices.Count;
+        foreach (var ((app, deviceId), device) in _devices)
+        {
+            args[at++] = (string?)layout.Device(app, deviceId);
+            device.WriteValues(args.Slice(at, RegistryFields.Length));
+            at += RegistryFields.Length;
+        }
+
+        foreach (var ((app, customId), members) in _customIds)
+        {
+            WriteMembers(args, ref at, "S", (string?)layout.CustomId(app, customId), deviceTtl, members);
+        }
+
+        Write(args, ref at, "C", "processed", Counted);
         if (Malformed > 0)
         {
-            yield return "C";
-            yield return "malformed";
-            yield return Malformed;
+            Write(args, ref at, "C", "malformed", Malformed);
         }
     }
 
-    private void Increment(RedisKey key, string field)
+    private static void Write(Span<RedisValue> args, ref int at, params ReadOnlySpan<RedisValue> values)
     {
-        var k = (key.ToString(), field);
-        _counts[k] = _counts.GetValueOrDefault(k) + 1;
+        values.CopyTo(args[at..]);
+        at += values.Length;
     }
 
-    /// <summary>The registry fields an event sets: always its time, ids, bundle and last event; the rest when it carries them.</summary>
-    private static IEnumerable<(string Name, string Value)> RegistryFields(DeviceEventEntry e)
+    private static void WriteMembers(Span<RedisValue> args, ref int at, string op, string? key, long ttl, HashSet<string> members)
     {
-        yield return ("last_seen", e.Time.ToString(CultureInfo.InvariantCulture));
-        yield return ("app_id", e.AppId);
-        yield return ("device_id", e.DeviceId);
-        yield return ("version_name", e.Bundle);
-        yield return ("last_event", e.LastEvent);
-        foreach (var (name, value) in new[]
+        Write(args, ref at, op, key, ttl, members.Count);
+        foreach (var member in members)
         {
-            ("channel", e.Channel), ("platform", e.Platform), ("version_build", e.NativeVersion), ("plugin_version", e.PluginVersion),
-            ("custom_id", e.CustomId), ("default_channel", e.DefaultChannel), ("is_emulator", e.IsEmulator), ("is_prod", e.IsProd),
-        })
+            args[at++] = member;
+        }
+    }
+
+    private void Increment((string App, bool Hourly, long Bucket) key, (string, string, string) field)
+    {
+        if (!_counts.TryGetValue(key, out var fields))
         {
-            if (!string.IsNullOrEmpty(value))
+            _counts[key] = fields = [];
+        }
+
+        fields[field] = fields.GetValueOrDefault(field) + 1;
+    }
+
+    private static HashSet<string> Members<TKey>(Dictionary<TKey, HashSet<string>> sets, TKey key)
+        where TKey : notnull
+    {
+        if (!sets.TryGetValue(key, out var members))
+        {
+            sets[key] = members = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        return members;
+    }
+
+    private static long Seconds(TimeSpan span) => (long)span.TotalSeconds;
+
+    /// <summary>One device's registry values in this batch, merged as HSET in time order would: a later event's values win, and values it lacks keep earlier ones.</summary>
+    private sealed class DeviceFields
+    {
+        private readonly string?[] _values = new string?[RegistryFields.Length];
+        private long _time;
+
+        public void Merge(DeviceEventEntry e)
+        {
+            var later = e.Time >= _time;
+            Set(0, e.Time.ToString(CultureInfo.InvariantCulture), later, required: true);
+            Set(1, e.AppId, later, required: true);
+            Set(2, e.DeviceId, later, required: true);
+            Set(3, e.Bundle, later, required: true);
+            Set(4, e.LastEvent, later, required: true);
+            Set(5, e.Channel, later);
+            Set(6, e.Platform, later);
+            Set(7, e.NativeVersion, later);
+            Set(8, e.PluginVersion, later);
+            Set(9, e.CustomId, later);
+            Set(10, e.DefaultChannel, later);
+            Set(11, e.IsEmulator, later);
+            Set(12, e.IsProd, later);
+            _time = Math.Max(_time, e.Time);
+        }
+
+        /// <summary>The values in <see cref="RegistryFields"/> order; the script leaves out an empty optional value.</summary>
+        public void WriteValues(Span<RedisValue> args)
+        {
+            for (var i = 0; i < _values.Length; i++)
             {
-                yield return (name, value);
+                args[i] = _values[i] ?? "";
+            }
+        }
+
+        private void Set(int slot, string? value, bool later, bool required = false)
+        {
+            if ((required || !string.IsNullOrEmpty(value)) && (later || _values[slot] is null))
+            {
+                _values[slot] = value;
             }
         }
     }
-
-    private static string Seconds(TimeSpan span) => ((long)span.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 }

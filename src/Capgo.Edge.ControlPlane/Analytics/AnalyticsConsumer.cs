@@ -1,3 +1,4 @@
+using System.Buffers;
 using Capgo.Edge.Redis;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -18,6 +19,7 @@ public sealed partial class AnalyticsConsumer
     private readonly RedisLayout _layout;
     private readonly AnalyticsOptions _options;
     private readonly ILogger _logger;
+    private readonly RedisKey[] _scriptKeys;
 
     public AnalyticsConsumer(IConnectionMultiplexer redis, RedisLayout layout, AnalyticsOptions options, ILogger<AnalyticsConsumer> logger)
     {
@@ -27,6 +29,7 @@ public sealed partial class AnalyticsConsumer
         _layout = layout;
         _options = options;
         _logger = logger;
+        _scriptKeys = [layout.Events, layout.AnalyticsCounts];
         Name = options.ConsumerName is { Length: > 0 } name ? name : $"{Environment.MachineName}-{Environment.ProcessId}";
     }
 
@@ -51,7 +54,13 @@ public sealed partial class AnalyticsConsumer
         }
     }
 
-    /// <summary>Runs until stopped: its own pending entries first, then new ones, taking over stale ones from time to time.</summary>
+    /// <summary>
+    /// Runs until stopped: its own pending entries first, then new ones, taking over stale ones from time
+    /// to time. Batches overlap: the next one is read while the current one is counted, and its script is
+    /// built and sent before the current one's answer is awaited, so Redis runs one script while this
+    /// process builds the next (one connection: Redis runs them in the order they were sent). What was
+    /// read ahead is counted before a stop returns.
+    /// </summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         await EnsureGroupAsync().ConfigureAwait(false);
@@ -60,6 +69,8 @@ public sealed partial class AnalyticsConsumer
         }
 
         var nextClaim = DateTime.UtcNow;
+        Task<StreamEntry[]>? reading = null;
+        Task<int>? counting = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             var done = 0;
@@ -69,11 +80,29 @@ public sealed partial class AnalyticsConsumer
                 nextClaim = DateTime.UtcNow + _options.ClaimAfter / 2;
             }
 
-            done += await ProcessAsync(await ReadAsync(">").ConfigureAwait(false)).ConfigureAwait(false);
-            if (done == 0)
+            var batch = await (reading ?? ReadAsync(">")).ConfigureAwait(false);
+            reading = batch.Length == _options.BatchSize ? ReadAsync(">") : null;
+            var previous = counting;
+            counting = batch.Length > 0 ? ProcessAsync(batch) : null;
+            if (previous is not null)
+            {
+                done += await previous.ConfigureAwait(false);
+            }
+
+            if (counting is null && done == 0)
             {
                 await Task.Delay(_options.IdleDelay, stoppingToken).ConfigureAwait(false);
             }
+        }
+
+        if (counting is not null)
+        {
+            await counting.ConfigureAwait(false);
+        }
+
+        if (reading is not null)
+        {
+            await ProcessAsync(await reading.ConfigureAwait(false)).ConfigureAwait(false);
         }
     }
 
@@ -122,10 +151,9 @@ public sealed partial class AnalyticsConsumer
                 counts.Add(DeviceEventEntry.Parse(entry.Values));
             }
 
-            RedisValue[] args = [RedisLayout.AnalyticsGroup, Name, batch.Length, .. batch.Select(static e => e.Id), .. counts.Operations()];
             try
             {
-                await _db.ScriptEvaluateAsync(Scripts.Aggregate, [_layout.Events, _layout.AnalyticsCounts], args).ConfigureAwait(false);
+                using var reply = await EvaluateAsync(batch, counts).ConfigureAwait(false);
                 Interlocked.Add(ref _counted, batch.Length);
                 if (counts.Malformed > 0)
                 {
@@ -141,6 +169,33 @@ public sealed partial class AnalyticsConsumer
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Sends the batch's script. Its arguments run to a few hundred kilobytes: a pooled array keeps them off
+    /// the large object heap, and goes back to the pool as soon as the call returns (the client renders the
+    /// arguments when called).
+    /// </summary>
+    private Task<RespResult> EvaluateAsync(StreamEntry[] batch, AnalyticsBatch counts)
+    {
+        var operations = counts.OperationsLength;
+        var length = 3 + batch.Length + operations;
+        var args = ArrayPool<RedisValue>.Shared.Rent(length);
+        try
+        {
+            (args[0], args[1], args[2]) = (RedisLayout.AnalyticsGroup, Name, batch.Length);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                args[3 + i] = batch[i].Id;
+            }
+
+            counts.WriteOperations(args.AsSpan(3 + batch.Length, operations));
+            return _db.ScriptEvaluateRespAsync(Scripts.Aggregate, _scriptKeys, args.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<RedisValue>.Shared.Return(args, clearArray: true);
+        }
     }
 
     private async Task<StreamEntry[]> StillMineAsync(StreamEntry[] batch)

@@ -46,9 +46,11 @@ public sealed record DeviceEventEntry(
         ArgumentNullException.ThrowIfNull(values);
         string? kind = null, ts = null, app = null, device = null, version = null, channel = null, action = null, outcome = null,
             platform = null, build = null, plugin = null, custom = null, defaultChannel = null, emulator = null, prod = null;
+        Span<char> name = stackalloc char[MaxNameLength];
         foreach (var value in values)
         {
-            switch ((string?)value.Name)
+            // Names are matched without making strings of them: an entry carries ~17, half of them unused here.
+            switch (Name(value.Name, name))
             {
                 case "kind": kind = value.Value; break;
                 case "ts": ts = value.Value; break;
@@ -75,6 +77,26 @@ public sealed record DeviceEventEntry(
         }
 
         return new DeviceEventEntry(kind, time, app, device, version ?? "", channel ?? "", action, outcome, platform, build, plugin, custom, defaultChannel, emulator, prod);
+    }
+
+    /// <summary>Longer than any name this parser knows: a longer name is not one of them.</summary>
+    private const int MaxNameLength = 16;
+
+    /// <summary>The field name as characters in <paramref name="buffer"/> (ASCII), or empty when it cannot be a known one.</summary>
+    private static ReadOnlySpan<char> Name(RedisValue name, Span<char> buffer)
+    {
+        var bytes = ((ReadOnlyMemory<byte>)name).Span;
+        if (bytes.Length > buffer.Length)
+        {
+            return [];
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            buffer[i] = (char)bytes[i];
+        }
+
+        return buffer[..bytes.Length];
     }
 }
 

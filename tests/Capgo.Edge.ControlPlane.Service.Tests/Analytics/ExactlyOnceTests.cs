@@ -151,4 +151,20 @@ public sealed class ExactlyOnceTests : IAsyncLifetime
         Assert.Equal(1, Assert.Single(await Stats.ReadAsync(App, TimeSpan.FromHours(1))).Installs);
         Assert.Equal(0, await PendingAsync());
     }
+
+    [Fact]
+    public async Task A_batch_of_the_largest_allowed_size_is_counted_in_one_script()
+    {
+        // 10 000 ids to acknowledge and 10 000 members for one HyperLogLog: more than Lua unpacks at once.
+        await StreamEvents.AddAsync(_mux.GetDatabase(), _layout, Enumerable.Range(0, 10_000).Select(static i => StreamEvents.Stats(App, StreamEvents.Device(i), "set", "2.0.0")));
+        var consumer = Consumer("large", batch: 10_000);
+        await consumer.EnsureGroupAsync();
+
+        Assert.Equal(10_000, await consumer.ProcessAsync(await consumer.ReadAsync(">")));
+
+        var bundle = Assert.Single(await Stats.ReadAsync(App, TimeSpan.FromHours(1)));
+        Assert.Equal(10_000, bundle.Installs);
+        Assert.InRange(bundle.ActiveDevices, 9_900, 10_100); // HyperLogLog: ±1 %
+        Assert.Equal(0, await PendingAsync());
+    }
 }

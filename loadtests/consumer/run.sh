@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The control-plane event consumer's throughput: builds the service and the event-load tool (Release),
+# starts a redis-server on a free port, fills the stream with realistic entries, runs ONE service
+# process (dotnet Capgo.Edge.ControlPlane.Service.dll) on it, prints its events/s and checks every
+# total against what was written (non-zero exit on a mismatch). See loadtests/README.md.
+#
+#   loadtests/consumer/run.sh [--short] [--events N] [--batch-size N] [--no-build] [--redis HOST:PORT]
+#                             [--service-arg --Key=Value]... [other event-load options: --devices, --seed, --prefix, --timeout]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build=1
+args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+# shellcheck source=../lib/common.sh
+. "$root/loadtests/lib/common.sh"
+require_tools dotnet redis-server
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$root/loadtests/results/$stamp-consumer"
+mkdir -p "$results"
+: >"$results/build.log"
+if [[ $build -eq 1 ]]; then
+  for project in src/Capgo.Edge.ControlPlane.Service loadtests/Capgo.Edge.EventLoad; do
+    echo "[consumer] building $project (Release)"
+    dotnet build "$root/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
+      || { cat "$results/build.log"; exit 1; }
+  done
+fi
+
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "[consumer] commit $commit; load average $(cut -d' ' -f1-3 /proc/loadavg); results in $results"
+dotnet "$root/loadtests/Capgo.Edge.EventLoad/bin/Release/net10.0/Capgo.Edge.EventLoad.dll" \
+  --service "$root/src/Capgo.Edge.ControlPlane.Service/bin/Release/net10.0/Capgo.Edge.ControlPlane.Service.dll" \
+  --json "$results/results.json" "${args[@]}" | tee "$results/results.md"
