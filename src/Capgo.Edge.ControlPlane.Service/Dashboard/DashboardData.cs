@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Capgo.Edge.ControlPlane.Analytics;
 using Capgo.Edge.ControlPlane.Releases;
 using Capgo.Edge.ControlPlane.Stores;
+using Capgo.Edge.Core;
 using Capgo.Edge.Redis;
 using StackExchange.Redis;
 
@@ -29,8 +30,11 @@ internal sealed record BundleFigures(string Bundle, IReadOnlyList<MinuteCounts> 
     public double? FailureRate => Installs + Failures == 0 ? null : (double)Failures / (Installs + Failures);
 }
 
+/// <summary>A device's registry entry and what an edge would answer it now (or why that cannot be told).</summary>
+internal sealed record DeviceView(DeviceEntry Entry, DeviceExplanation? Answer, string? Problem);
+
 /// <summary>What the dashboard's pages read, all through the publisher library and the event consumer's counts.</summary>
-internal sealed class DashboardData(RedisAppStore store, ChannelHistory history, ReleaseStats stats, IConnectionMultiplexer redis, RedisLayout layout)
+internal sealed class DashboardData(RedisAppStore store, ChannelHistory history, ReleaseStats stats, DeviceRegistry devices, IConnectionMultiplexer redis, RedisLayout layout)
 {
     /// <summary>How many minutes the rollout chart shows.</summary>
     public const int ChartMinutes = 30;
@@ -73,6 +77,29 @@ internal sealed class DashboardData(RedisAppStore store, ChannelHistory history,
         var minutes = await stats.PerMinuteAsync(appId, bundle, ChartMinutes).ConfigureAwait(false);
         var sinceGuard = channel.Rollout?.Guard is { } guard ? await stats.RolloutHealthAsync(appId, bundle, guard.Since).ConfigureAwait(false) : ((long, long, long)?)null;
         return new BundleFigures(bundle, minutes, sinceGuard);
+    }
+
+    /// <summary>
+    /// The devices of the app with this device id, or else with this custom id (most recently seen
+    /// first), each with what an edge would answer it against the app as published now.
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceView>> DevicesAsync(string appId, string? deviceId, string? customId)
+    {
+        IReadOnlyList<DeviceEntry> entries = !string.IsNullOrEmpty(deviceId)
+            ? await devices.FindAsync(appId, deviceId).ConfigureAwait(false) is { } one ? [one] : []
+            : !string.IsNullOrEmpty(customId) ? await devices.FindByCustomIdAsync(appId, customId).ConfigureAwait(false) : [];
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+
+        var document = await store.GetDocumentAsync(appId).ConfigureAwait(false);
+        var snapshot = document is null ? null : AppDocument.Parse(document, 0);
+        return [.. entries.Select(e =>
+        {
+            var (answer, problem) = snapshot is null ? (null, $"app {appId} is not published") : DeviceExplanation.Of(snapshot, e);
+            return new DeviceView(e, answer, problem);
+        })];
     }
 
     private static ChannelView ToView(JsonObject channel)

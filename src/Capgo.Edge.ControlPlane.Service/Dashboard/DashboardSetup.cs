@@ -54,7 +54,7 @@ internal static class DashboardSetup
         services.AddSingleton(static sp => new ChannelHistory(sp.GetRequiredService<RedisAppStore>()));
         services.AddSingleton(static sp => new ReleaseOperations(sp.GetRequiredService<AppChanges>(), sp.GetRequiredService<ChannelHistory>()));
         services.AddSingleton(static sp => new DashboardData(
-            sp.GetRequiredService<RedisAppStore>(), sp.GetRequiredService<ChannelHistory>(), sp.GetRequiredService<ReleaseStats>(),
+            sp.GetRequiredService<RedisAppStore>(), sp.GetRequiredService<ChannelHistory>(), sp.GetRequiredService<ReleaseStats>(), sp.GetRequiredService<DeviceRegistry>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisLayout>()));
         return services;
     }
@@ -86,6 +86,7 @@ internal static class DashboardSetup
         pages.MapPost("/sign-out", SignInPage.SignOutAsync);
         pages.MapGet("/", AppsPage.ShowAsync);
         pages.MapGet("/apps/{app}", AppPage.ShowAsync);
+        pages.MapGet("/apps/{app}/devices", DevicePage.ShowAsync);
         pages.MapGet("/apps/{app}/channels/{channel}", RolloutPage.ShowAsync);
         pages.MapGet("/apps/{app}/channels/{channel}/live", RolloutPage.LiveAsync);
         pages.MapPost("/apps/{app}/channels/{channel}/actions/{action}", ActionsEndpoint.PostAsync);

@@ -65,7 +65,7 @@ public sealed partial class DashboardAccessTests : IAsyncLifetime
         }
 
         using var http = Client(cookies);
-        foreach (var page in new[] { "/dashboard/apps/com.demo.app", "/dashboard/apps/com.demo.app/channels/production/live" })
+        foreach (var page in new[] { "/dashboard/apps/com.demo.app", "/dashboard/apps/com.demo.app/devices?custom=user-7", "/dashboard/apps/com.demo.app/channels/production/live" })
         {
             using var response = await http.GetAsync(page);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

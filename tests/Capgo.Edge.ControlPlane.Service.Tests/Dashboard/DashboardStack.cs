@@ -66,11 +66,15 @@ internal sealed class DashboardStack : IAsyncDisposable
     }
 
     /// <summary>Device events as the plugin posts them to an edge's /stats.</summary>
-    public async Task PostStatsAsync(string action, string bundle, int devices, int first = 0)
+    public Task PostStatsAsync(string action, string bundle, int devices, int first = 0) =>
+        PostStatsAsync(Enumerable.Range(first, devices).Select(Device), action, bundle);
+
+    /// <summary>One event per device, each carrying <paramref name="customId"/> when given.</summary>
+    public async Task PostStatsAsync(IEnumerable<string> devices, string action, string bundle, string? customId = null)
     {
-        var events = Enumerable.Range(first, devices).Select(i => new Dictionary<string, object>
+        var events = devices.Select(device => new Dictionary<string, object>
         {
-            ["app_id"] = App, ["device_id"] = Device(i), ["platform"] = "android", ["version_name"] = bundle, ["version_build"] = "1.2.0",
+            ["app_id"] = App, ["device_id"] = device, ["custom_id"] = customId ?? "", ["platform"] = "android", ["version_name"] = bundle, ["version_build"] = "1.2.0",
             ["version_os"] = "14", ["plugin_version"] = "8.51.23", ["action"] = action, ["is_emulator"] = false, ["is_prod"] = true,
         });
         using var response = await Edges[0].Http.PostAsJsonAsync("/stats", events.ToArray());
