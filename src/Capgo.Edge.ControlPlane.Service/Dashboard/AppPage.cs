@@ -37,6 +37,7 @@ internal static class AppPage
         }
 
         body.Append("</tbody></table>");
+        body.Append(AdoptionChart.Render(view.Adoption));
         body.Append("<h2>Find a device</h2>").Append(DevicePage.SearchForm(app));
         body.Append(HistoryTable(view.History));
         body.Append(EdgesTable(view.Edges, view.Generation));

@@ -18,7 +18,7 @@ internal sealed record RolloutView(string Id, string Bundle, int PercentageBps, 
 }
 
 /// <summary>One app as the app page shows it.</summary>
-internal sealed record AppView(string AppId, long Generation, IReadOnlyList<ChannelView> Channels, IReadOnlyList<HistoryEntry> History, IReadOnlyList<EdgeServing> Edges);
+internal sealed record AppView(string AppId, long Generation, IReadOnlyList<ChannelView> Channels, IReadOnlyList<HistoryEntry> History, IReadOnlyList<EdgeServing> Edges, IReadOnlyList<DayActiveDevices> Adoption);
 
 /// <summary>A bundle's figures on a channel: per minute, over the chart's window, and since the guard's start.</summary>
 internal sealed record BundleFigures(string Bundle, IReadOnlyList<MinuteCounts> Minutes, (long Installs, long Failures, long Devices)? SinceGuard)
@@ -39,24 +39,19 @@ internal sealed class DashboardData(RedisAppStore store, ChannelHistory history,
     /// <summary>How many minutes the rollout chart shows.</summary>
     public const int ChartMinutes = 30;
 
+    /// <summary>How many days the adoption chart shows.</summary>
+    public const int AdoptionDays = 14;
+
     /// <summary>How many changes the app page lists.</summary>
     public const int HistoryShown = 10;
 
     /// <summary>The app's channels and document generation; null when it is not published.</summary>
-    public async Task<(long Generation, IReadOnlyList<ChannelView> Channels)?> ChannelsAsync(string appId)
-    {
-        if (await store.ReadAsync(appId).ConfigureAwait(false) is not { } stored)
-        {
-            return null;
-        }
-
-        var channels = (stored.Document["channels"] as JsonArray ?? []).OfType<JsonObject>().Select(ToView).ToList();
-        return (stored.Generation, channels);
-    }
+    public async Task<(long Generation, IReadOnlyList<ChannelView> Channels)?> ChannelsAsync(string appId) =>
+        await ReadAsync(appId).ConfigureAwait(false) is { } app ? (app.Generation, app.Channels) : null;
 
     public async Task<AppView?> AppAsync(string appId)
     {
-        if (await ChannelsAsync(appId).ConfigureAwait(false) is not { } app)
+        if (await ReadAsync(appId).ConfigureAwait(false) is not { } app)
         {
             return null;
         }
@@ -64,7 +59,8 @@ internal sealed class DashboardData(RedisAppStore store, ChannelHistory history,
         var histories = await Task.WhenAll(app.Channels.Select(c => history.ReadAsync(appId, c.Name))).ConfigureAwait(false);
         var changes = histories.SelectMany(static h => h).OrderByDescending(static h => h.Time).ThenByDescending(static h => h.Generation).Take(HistoryShown).ToList();
         var edges = await EdgeServingReader.ReadAsync(redis.GetDatabase(), layout, appId, store.Publisher.EdgeLiveness).ConfigureAwait(false);
-        return new AppView(appId, app.Generation, app.Channels, changes, edges);
+        var adoption = await stats.ActiveDevicesPerDayAsync(appId, app.Bundles, AdoptionDays).ConfigureAwait(false);
+        return new AppView(appId, app.Generation, app.Channels, changes, edges, adoption);
     }
 
     public Task<IReadOnlyList<EdgeServing>> EdgesAsync(string appId) =>
@@ -100,6 +96,21 @@ internal sealed class DashboardData(RedisAppStore store, ChannelHistory history,
             var (answer, problem) = snapshot is null ? (null, $"app {appId} is not published") : DeviceExplanation.Of(snapshot, e);
             return new DeviceView(e, answer, problem);
         })];
+    }
+
+    /// <summary>The app's generation, channels, and every bundle it names (the bundle list, channels and rollouts, and builtin).</summary>
+    private async Task<(long Generation, IReadOnlyList<ChannelView> Channels, IReadOnlyCollection<string> Bundles)?> ReadAsync(string appId)
+    {
+        if (await store.ReadAsync(appId).ConfigureAwait(false) is not { } stored)
+        {
+            return null;
+        }
+
+        var channels = (stored.Document["channels"] as JsonArray ?? []).OfType<JsonObject>().Select(ToView).ToList();
+        var bundles = new SortedSet<string>(StringComparer.Ordinal) { ChannelEdits.Builtin };
+        bundles.UnionWith((stored.Document["bundles"] as JsonArray ?? []).OfType<JsonObject>().Select(static b => (string?)b["name"]).OfType<string>());
+        bundles.UnionWith(channels.SelectMany(static c => new[] { c.Bundle, c.Rollout?.Bundle }).OfType<string>());
+        return (stored.Generation, channels, bundles);
     }
 
     private static ChannelView ToView(JsonObject channel)

@@ -17,6 +17,9 @@ public sealed record BundleStats(
 /// <summary>A bundle's installs and failures in the minute that starts at <paramref name="Start"/>.</summary>
 public sealed record MinuteCounts(DateTimeOffset Start, long Installs, long Failures);
 
+/// <summary>The devices active on each bundle on the UTC day that starts at <paramref name="Day"/> (HyperLogLog estimates, exact below a few hundred).</summary>
+public sealed record DayActiveDevices(DateTimeOffset Day, IReadOnlyDictionary<string, long> ByBundle);
+
 /// <summary>
 /// Reads what the event consumer counted (<see cref="AnalyticsBatch"/>): per bundle over a window, and
 /// a rollout bundle's installs, failures and reporting devices since a moment (rollout guards).
@@ -127,6 +130,33 @@ public sealed class ReleaseStats
             }
 
             result.Add(new MinuteCounts(DateTimeOffset.FromUnixTimeMilliseconds(minute * Minute), installs, failures));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Each bundle's active devices (devices that sent any event while running it) on each of the last
+    /// <paramref name="days"/> UTC days, oldest first, today last: one PFCOUNT per bundle and day, pipelined.
+    /// </summary>
+    public async Task<IReadOnlyList<DayActiveDevices>> ActiveDevicesPerDayAsync(string appId, IReadOnlyCollection<string> bundles, int days)
+    {
+        ArgumentNullException.ThrowIfNull(bundles);
+        var today = _time.GetUtcNow().ToUnixTimeMilliseconds() / Day;
+        var reads = Enumerable.Range(0, days)
+            .Select(i => today - days + 1 + i)
+            .Select(day => (Day: day, Counts: bundles.Select(b => (Bundle: b, Read: _db.HyperLogLogLengthAsync(_layout.ActiveDevices(appId, b, day)))).ToList()))
+            .ToList();
+        var result = new List<DayActiveDevices>(days);
+        foreach (var (day, counts) in reads)
+        {
+            var byBundle = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (bundle, read) in counts)
+            {
+                byBundle[bundle] = await read.ConfigureAwait(false);
+            }
+
+            result.Add(new DayActiveDevices(DateTimeOffset.FromUnixTimeMilliseconds(day * Day), byBundle));
         }
 
         return result;
