@@ -1,10 +1,9 @@
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace Capgo.Edge.ControlPlane.Service.Tests.Dashboard;
 
 /// <summary>The dashboard is never open: no session, an unknown key, or another app's key gets nothing of the app.</summary>
-public sealed partial class DashboardAccessTests : IAsyncLifetime
+public sealed class DashboardAccessTests : IAsyncLifetime
 {
     private const string Other = "com.other.app";
     private DashboardStack _stack = null!;
@@ -38,7 +37,7 @@ public sealed partial class DashboardAccessTests : IAsyncLifetime
         Assert.False((bool)(await _stack.ProductionAsync())["rollout"]!["paused"]!);
 
         // A key that is not one is refused at sign-in.
-        using var signIn = await PostSignInAsync(new CookieContainer(), "cek_not-a-key");
+        using var signIn = await DashboardHttp.PostSignInAsync(_stack, new CookieContainer(), "cek_not-a-key");
         Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
     }
 
@@ -59,19 +58,19 @@ public sealed partial class DashboardAccessTests : IAsyncLifetime
 
         // Over HTTP, with the same kind of session: 403 on pages, the fragment and the actions.
         var cookies = new CookieContainer();
-        using (var signIn = await PostSignInAsync(cookies, otherKey))
+        using (var signIn = await DashboardHttp.PostSignInAsync(_stack, cookies, otherKey))
         {
             Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         }
 
-        using var http = Client(cookies);
+        using var http = DashboardHttp.Client(_stack, cookies);
         foreach (var page in new[] { "/dashboard/apps/com.demo.app", "/dashboard/apps/com.demo.app/devices?custom=user-7", "/dashboard/apps/com.demo.app/channels/production/live" })
         {
             using var response = await http.GetAsync(page);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }
 
-        var token = await AntiforgeryAsync(http, "/dashboard");
+        var token = await DashboardHttp.AntiforgeryAsync(http, "/dashboard");
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { [token.Name] = token.Value, ["generation"] = "0", ["confirmed"] = "yes" });
         using (var pause = await http.PostAsync("/dashboard/apps/com.demo.app/channels/production/actions/pause", form))
         {
@@ -80,27 +79,4 @@ public sealed partial class DashboardAccessTests : IAsyncLifetime
 
         Assert.False((bool)(await _stack.ProductionAsync())["rollout"]!["paused"]!);
     }
-
-    private HttpClient Client(CookieContainer cookies) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = _stack.Service.Http.BaseAddress };
-
-    private async Task<HttpResponseMessage> PostSignInAsync(CookieContainer cookies, string key)
-    {
-        using var http = Client(cookies);
-        var token = await AntiforgeryAsync(http, "/dashboard/sign-in");
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { [token.Name] = token.Value, ["key"] = key });
-        return await http.PostAsync("/dashboard/sign-in", form);
-    }
-
-    /// <summary>The antiforgery field of the page's first form, as a browser would submit it.</summary>
-    private static async Task<(string Name, string Value)> AntiforgeryAsync(HttpClient http, string page)
-    {
-        var html = await http.GetStringAsync(page);
-        var match = HiddenInput().Match(html);
-        Assert.True(match.Success, $"no antiforgery field on {page}");
-        return (WebUtility.HtmlDecode(match.Groups[1].Value), WebUtility.HtmlDecode(match.Groups[2].Value));
-    }
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">")]
-    private static partial Regex HiddenInput();
 }

@@ -27,6 +27,8 @@ internal sealed class DashboardStack : IAsyncDisposable
     /// <summary>The key of <see cref="App"/>.</summary>
     public string Key { get; private set; } = null!;
 
+    public string RedisConnectionString => _redis.ConnectionString;
+
     public Uri Url(string path) => new(Service.Http.BaseAddress!, path);
 
     public static async Task<DashboardStack> StartAsync()
