@@ -74,6 +74,7 @@ internal static class ScaleFill
 
         Flush(db, layout, day, active, pending);
         await Task.WhenAll(pending);
+        Assert.True(await redis.GetServers()[0].DatabaseSizeAsync() >= devices, $"Redis to hold at least {devices} keys");
     }
 
     private static void Flush(IDatabase db, RedisLayout layout, long day, Dictionary<(string App, string Bundle), List<RedisValue>> active, List<Task> pending)
