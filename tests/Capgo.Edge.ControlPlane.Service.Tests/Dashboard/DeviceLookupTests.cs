@@ -52,5 +52,11 @@ public sealed class DeviceLookupTests : IAsyncLifetime
         browser.Go(_stack.Url("/dashboard/apps/com.demo.app/devices?custom=nobody"));
         Assert.Contains("No device of com.demo.app matches custom id nobody", browser.Text("p.notice"), StringComparison.Ordinal);
         Assert.Empty(browser.Driver.FindElements(OpenQA.Selenium.By.CssSelector("table.device")));
+        var cookies = new System.Net.CookieContainer();
+        (await DashboardHttp.PostSignInAsync(_stack, cookies, _stack.Key)).Dispose();
+        using var http = DashboardHttp.Client(_stack, cookies);
+        using var unknown = await http.GetAsync("/dashboard/apps/com.demo.app/devices?device=no-such-device");
+        Assert.Equal(System.Net.HttpStatusCode.OK, unknown.StatusCode);
+        Assert.Contains("No device of com.demo.app matches device id no-such-device", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
