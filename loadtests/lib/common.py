@@ -83,6 +83,18 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+
+def stop_process(process: subprocess.Popen, log) -> None:
+    """SIGTERM (a graceful stop, as an orchestrator sends), SIGKILL after 10 s; then closes its log."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    log.close()
+
 class Edge:
     """The server process: started here, stopped here, by its own pid."""
 
@@ -121,14 +133,7 @@ class Edge:
         raise RuntimeError(f"the edge was not ready after {timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        stop_process(self.process, self._log)
 
 
 class ControlPlane:
@@ -175,11 +180,4 @@ class ControlPlane:
         return time.monotonic() - start
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        stop_process(self.process, self._log)
