@@ -83,7 +83,6 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-
 def stop_process(process: subprocess.Popen, log) -> None:
     """SIGTERM (a graceful stop, as an orchestrator sends), SIGKILL after 10 s; then closes its log."""
     if process.poll() is None:
@@ -94,6 +93,7 @@ def stop_process(process: subprocess.Popen, log) -> None:
             process.kill()
             process.wait()
     log.close()
+
 
 class Edge:
     """The server process: started here, stopped here, by its own pid."""
