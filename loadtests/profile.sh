@@ -5,6 +5,7 @@
 # and their difference. See loadtests/README.md ("Profiling").
 #
 #   loadtests/profile.sh [--no-build] [--seconds S] [--frequency HZ] [--top N] [--echo-bytes exchange|request]
+#                        [--transport grpc|http]   (http: POST /echo/raw vs POST /updates under wrk)
 #
 # Needs perf (Debian: apt-get install linux-perf), h2load, python3, taskset.
 set -euo pipefail
@@ -16,6 +17,7 @@ seconds=8
 frequency=999
 top=40
 echo_bytes=exchange
+transport=grpc
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0 ;;
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --frequency) frequency="$2"; shift ;;
     --top) top="$2"; shift ;;
     --echo-bytes) echo_bytes="$2"; shift ;;
+    --transport) transport="$2"; shift ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
@@ -31,7 +34,7 @@ done
 # shellcheck source=lib/common.sh
 . "$here/lib/common.sh"
 command -v perf >/dev/null || { echo "missing required tool: perf (Debian: apt-get install linux-perf)" >&2; exit 2; }
-require_tools dotnet h2load python3 taskset curl
+require_tools dotnet h2load wrk python3 taskset curl
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-profile"
@@ -45,5 +48,5 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/capgo-edge-profile.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 python3 "$here/lib/loadtool.py" profile --server "$server_dir/Capgo.Edge.Server" --results "$results" --work "$work" \
-  --seconds "$seconds" --frequency "$frequency" --top "$top" --echo-bytes "$echo_bytes" \
+  --seconds "$seconds" --frequency "$frequency" --top "$top" --echo-bytes "$echo_bytes" --transport "$transport" \
   --commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"

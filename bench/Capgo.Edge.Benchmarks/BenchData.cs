@@ -96,7 +96,7 @@ public sealed class BenchData
         Capgo.Edge.Server.Events.EventsServiceCollectionExtensions.AddEdgeEvents(services, configuration);
         var provider = services.BuildServiceProvider();
         var abuse = new Capgo.Edge.Server.Abuse.AbuseGuard(Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Abuse.AbuseOptions()), TimeProvider.System);
-        var metrics = new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System);
+        var metrics = new Capgo.Edge.Server.Observability.EdgeMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), store, new Capgo.Edge.Server.Projection.ProjectionHealth(), TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Observability.MetricsOptions()));
         var evaluator = new Capgo.Edge.Server.Updates.CheckEvaluator(store, abuse, metrics, provider.GetRequiredService<Capgo.Edge.Server.Events.EventQueue>());
         return new Capgo.Edge.Server.Updates.UpdateServiceImpl(evaluator, abuse, metrics, Microsoft.Extensions.Options.Options.Create(new Capgo.Edge.Server.Updates.EchoOptions()));
     }

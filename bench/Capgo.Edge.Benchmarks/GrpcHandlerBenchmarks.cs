@@ -51,7 +51,8 @@ public class GrpcHandlerBenchmarks
         Expect(Check(_upToDate).Result.Message.Error == "no_new_version_available", "up to date");
         Expect(Check(_blocked).Result.Message.Error == "disable_auto_update_to_major", "blocked");
         Expect(Check(_rolloutHit).Result.Message.Version == "1.5.0", "rollout hit");
-        Expect(_grpc.HttpTrailers[UpdateServiceImpl.GenerationHeader] == "1", "generation trailer");
+        Expect(Check(_offer).Result.Message.Generation == 0 && UpdateReply.Parser.ParseFrom(Check(_offer).Result.Protobuf).Generation == 1,
+            "the generation field in the offer's gRPC bytes only");
     }
 
     [Benchmark(Baseline = true)]

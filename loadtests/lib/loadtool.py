@@ -66,6 +66,8 @@ def main() -> int:
     prof.add_argument("--frequency", type=int, default=999)
     prof.add_argument("--top", type=int, default=40)
     prof.add_argument("--echo-bytes", choices=["exchange", "request"], default="exchange")
+    prof.add_argument("--transport", choices=["grpc", "http"], default="grpc",
+                      help="grpc: Echo vs CheckForUpdate under h2load; http: POST /echo/raw vs POST /updates under wrk")
     prof.add_argument("--commit", default="unknown")
 
     args = parser.parse_args()

@@ -1,4 +1,5 @@
-"""`profile`: perf cpu-clock profiles of the edge under h2load, Echo then CheckForUpdate, per function (profile.sh)."""
+"""`profile`: perf cpu-clock profiles of the edge, echo then check, per function (profile.sh): gRPC under h2load
+(Echo, CheckForUpdate) or HTTP under wrk (POST /echo/raw, POST /updates)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import bodies as body_files
 from common import Edge, cpu_split, log, proc_cpu_seconds
-from drivers import grpc_probes, require_ok, run_h2load
+from drivers import grpc_probes, http_probe, require_ok, run_h2load, run_wrk
 from projection import CHANNELS, generate
 
 
@@ -29,6 +30,27 @@ def perf_samples(data: Path) -> dict[str, int]:
     return samples
 
 
+def _methods(edge: Edge, bodies: Path, echo_bytes: str, transport: str) -> tuple:
+    """(method or path, bodies, expected reply bytes) for the echo, then the check, probed first."""
+    if transport == "http":
+        lines = (bodies / "http-check.txt").read_text().splitlines()[:200]
+        replies = [http_probe(edge, "/updates", line) for line in lines]
+        if any(status not in (200, 429) for status, _ in replies):
+            raise RuntimeError(f"probe of /updates failed: {sorted({status for status, _ in replies})}")
+        body_files.write_echoes(bodies, echo_bytes, [p["reply_bytes"] for p in grpc_probes(edge, "CheckForUpdate", body_files.grpc_files(bodies, "check"))],
+                                sum(len(line.encode()) for line in lines) / len(lines),
+                                sum(len(reply.encode()) for _, reply in replies) / len(replies))
+        return (("/echo/raw", bodies / "http-echo.txt", None), ("/updates", bodies / "http-check.txt", None))
+    grpc_check, grpc_echo = body_files.grpc_files(bodies, "check"), body_files.grpc_files(bodies, "echo")
+    probes = grpc_probes(edge, "CheckForUpdate", grpc_check)
+    require_ok(grpc_check, probes)
+    check_reply = [p["reply_bytes"] for p in probes]
+    sizes = body_files.write_echoes(bodies, echo_bytes, check_reply)
+    echo_reply = [f.stat().st_size for f in grpc_echo]  # an echo's reply is its request
+    log(f"echo bodies ({echo_bytes}-sized): {sizes['grpc_echo_bytes']} B; check replies {sizes['grpc_check_reply_bytes']} B")
+    return (("Echo", grpc_echo, echo_reply), ("CheckForUpdate", grpc_check, check_reply))
+
+
 def command_profile(args: argparse.Namespace) -> int:
     """perf cpu-clock profiles of the edge under h2load: Echo, then CheckForUpdate, same edge, same bodies as `run`."""
     results = Path(args.results)
@@ -44,27 +66,26 @@ def command_profile(args: argparse.Namespace) -> int:
                 {"DOTNET_PerfMapEnabled": "1", "DOTNET_EnableWriteXorExecute": "0"})
     try:
         edge.wait_ready(timeout=120)
-        grpc_check, grpc_echo = body_files.grpc_files(bodies, "check"), body_files.grpc_files(bodies, "echo")
-        probes = grpc_probes(edge, "CheckForUpdate", grpc_check)
-        require_ok(grpc_check, probes)
-        check_reply = [p["reply_bytes"] for p in probes]
-        sizes = body_files.write_echoes(bodies, args.echo_bytes, check_reply)
-        echo_reply = [f.stat().st_size for f in grpc_echo]  # an echo's reply is its request
-        log(f"echo bodies ({args.echo_bytes}-sized): {sizes['grpc_echo_bytes']} B; check replies {sizes['grpc_check_reply_bytes']} B")
-        methods = (("Echo", grpc_echo, echo_reply), ("CheckForUpdate", grpc_check, check_reply))
+        methods = _methods(edge, bodies, args.echo_bytes, args.transport)
+
+        def drive(method, files, expected, seconds, tag):
+            if args.transport == "http":
+                return run_wrk(edge, method, files, seconds, raw, tag.replace("/", "_"), load_cpu)
+            return run_h2load(edge, method, files, expected, seconds, raw, tag, load_cpu)
+
         log("warm-up: 3 × 4 s per method (tiered JIT settles)")
         for _ in range(3):
             for method, files, expected in methods:
-                run_h2load(edge, method, files, expected, 4, raw, f"warmup-{method}", load_cpu)
+                drive(method, files, expected, 4, f"warmup-{method}")
         profiles = {}
         for method, files, expected in methods:
-            data = results / f"{method}.data"
+            data = results / f"{method.strip('/').replace('/', '-')}.data"
             log(f"profiling {method} for {args.seconds} s at {args.frequency} Hz")
             perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", str(args.frequency), "-p", str(edge.pid),
                                      "-o", str(data), "--", "sleep", str(max(args.seconds - 1, 1))],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             cpu_before = proc_cpu_seconds(edge.pid)
-            result = run_h2load(edge, method, files, expected, args.seconds, raw, f"profile-{method}", load_cpu)
+            result = drive(method, files, expected, args.seconds, f"profile-{method}")
             cpu = proc_cpu_seconds(edge.pid) - cpu_before
             if perf.wait() != 0:
                 raise RuntimeError(f"perf record failed for {method} (perf_event_paranoid? run as root)")
@@ -77,7 +98,7 @@ def command_profile(args: argparse.Namespace) -> int:
     finally:
         edge.stop()
 
-    check, echo = profiles["CheckForUpdate"], profiles["Echo"]
+    echo, check = (profiles[m] for m, _, _ in methods)
     def per_k(p, name):
         return p["samples"].get(name, 0) * 1000 / max(p["requests"], 1)
     names = set(check["samples"]) | set(echo["samples"])
@@ -88,8 +109,9 @@ def command_profile(args: argparse.Namespace) -> int:
         f"# Capgo Edge CPU profile — check vs echo ({time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())})",
         "",
         f"- commit `{args.commit}`; `perf record -e cpu-clock -F {args.frequency}` on the edge (folder mode, 1 000 apps, "
-        f"100 000 overrides, pinned to CPU {server_cpu}); h2load as in `run.sh`; echo bodies {args.echo_bytes}-sized",
-        f"- Echo: {echo['rps']:.0f} req/s, {echo['cpu_us_per_req']:.1f} µs CPU/req; CheckForUpdate: {check['rps']:.0f} req/s, "
+        f"100 000 overrides, pinned to CPU {server_cpu}); {'wrk' if args.transport == 'http' else 'h2load'} as in `run.sh`; "
+        f"echo bodies {args.echo_bytes}-sized",
+        f"- {methods[0][0]}: {echo['rps']:.0f} req/s, {echo['cpu_us_per_req']:.1f} µs CPU/req; {methods[1][0]}: {check['rps']:.0f} req/s, "
         f"{check['cpu_us_per_req']:.1f} µs CPU/req (one slice each: read ratios across runs, not one)",
         f"- samples per 1 000 requests: check {total_c:.2f}, echo {total_e:.2f} (ratio {total_c / max(total_e, 1e-9):.2f}); "
         f"one sample ≈ {1000 / args.frequency:.2f} ms of CPU, so samples per 1 000 requests ≈ µs per request × {args.frequency / 1000:.3f}",

@@ -34,8 +34,9 @@ def build_report(args, duration, reps, scenarios, summary, probes, http_probe_st
     ratios = {}
     baselines = [(t, f"{t}-echo") for t in dict.fromkeys(t for _, t, _ in scenarios)]
     baselines += [(f"{t}-req", f"{t}-echo-req") for t in dict.fromkeys(t for _, t, _ in scenarios) if f"{t}-echo-req" in aggregate]
+    baselines += [(f"{t}-raw", f"{t}-echo-raw") for t in dict.fromkeys(t for _, t, _ in scenarios) if f"{t}-echo-raw" in aggregate]
     for key, baseline in baselines:
-        transport = key.removesuffix("-req")
+        transport = key.removesuffix("-req").removesuffix("-raw")
         check, echo = aggregate[f"{transport}-check"], aggregate[baseline]
         per_rep = []
         for rep in range(1, reps + 1):
@@ -134,7 +135,8 @@ def render_markdown(report: dict) -> str:
     exchange = report["probes"]["grpc"].get("echo_bodies", {}).get("mode", "request") != "request"
     echo_label = " vs exchange-sized echo" if exchange else " vs request-sized echo"
     for transport, label in (("grpc", "gRPC (h2load)" + echo_label), ("grpc-req", "gRPC (h2load) vs request-sized echo"),
-                             ("http", "HTTP JSON (wrk)" + echo_label), ("http-req", "HTTP JSON (wrk) vs request-sized echo")):
+                             ("http", "HTTP JSON (wrk)" + echo_label), ("http-req", "HTTP JSON (wrk) vs request-sized echo"),
+                             ("http-raw", "HTTP JSON (wrk) vs raw echo (POST /echo/raw)")):
         if transport not in report["ratios"]:
             continue
         r = report["ratios"][transport]

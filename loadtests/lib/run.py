@@ -29,6 +29,8 @@ SCENARIOS = [
     ("grpc-echo", "grpc", "echo"),
     ("grpc-check", "grpc", "check"),
     ("http-echo", "http", "echo"),
+    # POST /echo/raw: the same body written back by a plain endpoint, no transcoding — HTTP's own ceiling.
+    ("http-echo-raw", "http", "echo"),
     ("http-check", "http", "check"),
 ]
 # With --echo-bytes both: the request-sized echo as a second baseline, next to the others.
@@ -93,6 +95,10 @@ def probe_bodies(edge: Edge, bodies: Path, summary: dict, echo_bytes: str) -> tu
     log(f"  probe http-check ({len(http_reply_sizes)} bodies): statuses {http_statuses}; http-echo: {status}")
     if status != 200:
         raise RuntimeError(f"probe of /echo failed: {status} {body[:200]}")
+    echo_body = (bodies / "http-echo.txt").read_text().splitlines()[0]
+    status, body = http_probe(edge, "/echo/raw", echo_body)
+    if status != 200 or body != echo_body:
+        raise RuntimeError(f"probe of /echo/raw failed: {status} {body[:200]}")
     log(f"  echo bodies (--echo-bytes {echo_bytes}): {json.dumps(echo_sizes)}")
     probes["echo_bodies"] = echo_sizes
     if echo_bytes == "both":
@@ -137,8 +143,8 @@ def run_scenario(edge: Edge, consumer: ControlPlane | None, bodies: Path, raw: P
         result = run_h2load(edge, "CheckForUpdate" if kind == "check" else "Echo", files, expected, seconds, raw, tag,
                             load_cpu)
     else:
-        path = "/updates" if name == "http-check" else "/echo"
-        result = run_wrk(edge, path, bodies / f"{name}.txt", seconds, raw, tag, load_cpu)
+        path, body = {"http-check": ("/updates", name), "http-echo-raw": ("/echo/raw", "http-echo")}.get(name, ("/echo", name))
+        result = run_wrk(edge, path, bodies / f"{body}.txt", seconds, raw, tag, load_cpu)
     cpu = proc_cpu_seconds(edge.pid) - cpu_before
     if rep is None:
         return None

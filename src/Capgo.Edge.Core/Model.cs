@@ -235,6 +235,9 @@ public sealed class AppSnapshot
     /// <summary>The generation, formatted once for reply headers.</summary>
     public string GenerationText { get; }
 
+    /// <summary>What transports derive from this snapshot once (replies that carry its generation); a new snapshot starts empty.</summary>
+    public SnapshotCache Derived { get; } = new();
+
     /// <summary>Per platform, the visible public channel enabled for it (first by name), or null.</summary>
     internal Channel?[] PublicChannels { get; }
 

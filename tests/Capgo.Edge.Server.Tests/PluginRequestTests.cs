@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Server.Tests.Infrastructure;
 using Capgo.Edge.Tests.Support;
@@ -157,5 +158,21 @@ public sealed class PluginRequestTests
 
         Assert.Equal(System.Net.HttpStatusCode.OK, reply.Status);
         Assert.Equal("héllo ✓", (string)reply.Json()["payload"]!);
+    }
+
+    [Fact]
+    public async Task The_raw_echo_writes_the_request_bytes_back_as_JSON_and_refuses_what_the_checks_refuse()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"payload":"héllo ✓","app_id":"not parsed at all"}""");
+
+        var reply = await _edge.PostAsync("/echo/raw", body);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, reply.Status);
+        Assert.Equal("application/json", reply.MediaType);
+        Assert.Equal(body, reply.Body);
+
+        var tooLarge = await _edge.PostAsync("/echo/raw", new byte[(64 * 1024) + 1]);
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, tooLarge.Status);
+        Assert.Equal("payload_too_large", (string?)tooLarge.Json()["error"]);
     }
 }

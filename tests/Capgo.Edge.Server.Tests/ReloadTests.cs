@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Capgo.Edge.Contracts.V1;
@@ -66,8 +65,9 @@ public sealed class ReloadTests : IAsyncLifetime, IDisposable
         // gRPC sees the same snapshot.
         var request = JsonParser.Default.Parse<UpdateRequest>(System.Text.Encoding.UTF8.GetString(Vectors.Bytes(Vectors.OldPluginRequest)));
         using var call = Edge.Client.CheckForUpdateAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
-        Assert.Equal("1.5.0", (await call.ResponseAsync).Version);
-        Assert.Equal(after.Generation?.ToString(CultureInfo.InvariantCulture), call.GetTrailers().GetValue("x-capgo-generation"));
+        var reply = await call.ResponseAsync;
+        Assert.Equal("1.5.0", reply.Version);
+        Assert.Equal(after.Generation, reply.Generation);
     }
 
     [Theory]

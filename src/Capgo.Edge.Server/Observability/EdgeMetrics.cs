@@ -2,14 +2,16 @@ using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Capgo.Edge.Core;
 using Capgo.Edge.Server.Projection;
+using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Observability;
 
 /// <summary>
 /// The edge's own instruments (meter <c>Capgo.Edge</c>), exported for Prometheus at <c>/metrics</c> on the admin endpoint.
-/// A decided check costs one interlocked increment in a table indexed by transport and outcome plus
-/// one histogram record, with no allocation and no tag lookup on the request path. The table is
-/// reported through an observable counter when scraped.
+/// A decided check costs one interlocked increment in a table indexed by transport and outcome, with
+/// no allocation and no tag lookup on the request path, plus for one check in
+/// <see cref="MetricsOptions.CheckDurationSampleEvery"/> a histogram record. The table is reported
+/// through an observable counter when scraped.
 /// </summary>
 internal sealed class EdgeMetrics
 {
@@ -30,10 +32,12 @@ internal sealed class EdgeMetrics
     private readonly Histogram<double> _duration;
     private readonly TimeProvider _time;
     private readonly Counter<long> _syncEvents;
+    private readonly int _sampleEvery;
 
-    public EdgeMetrics(IMeterFactory meters, ProjectionStore store, ProjectionHealth health, TimeProvider time)
+    public EdgeMetrics(IMeterFactory meters, ProjectionStore store, ProjectionHealth health, TimeProvider time, IOptions<MetricsOptions> options)
     {
         _time = time;
+        _sampleEvery = options.Value.CheckDurationSampleEvery;
         var meter = meters.Create(MeterName);
         meter.CreateObservableCounter("capgo_edge_checks", ReportChecks, description: "Update checks answered, by kind and error code (code is empty for offers).");
         _duration = meter.CreateHistogram<double>(CheckDuration, unit: "s", description: "Time to answer an update check inside the edge, up to serialization: from the decoded request over gRPC, from the start of the body read over HTTP.");
@@ -81,8 +85,14 @@ internal sealed class EdgeMetrics
         RecordDuration(transport, startedTimestamp);
     }
 
-    private void RecordDuration(string transport, long startedTimestamp) =>
-        _duration.Record(_time.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("transport", transport));
+    private void RecordDuration(string transport, long startedTimestamp)
+    {
+        // Random, not every N-th: a counter shared by every request thread would contend.
+        if (_sampleEvery == 1 || Random.Shared.Next(_sampleEvery) == 0)
+        {
+            _duration.Record(_time.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("transport", transport));
+        }
+    }
 
     /// <summary>The non-zero counts, with the tags the plugin-facing dashboards read: transport, kind, code.</summary>
     private IEnumerable<Measurement<long>> ReportChecks()

@@ -9,6 +9,7 @@ internal static class ObservabilityExtensions
     public static IServiceCollection AddEdgeObservability(this IServiceCollection services)
     {
         services.AddSingleton<EdgeMetrics>();
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOpenTelemetry()
             .ConfigureResource(static resource => resource.AddService("capgo-edge"))
             .WithMetrics(static metrics => metrics

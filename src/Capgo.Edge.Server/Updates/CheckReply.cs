@@ -37,6 +37,18 @@ internal sealed class CheckReply
     public static CheckReply Shared(UpdateReply message) => new(message, message.ToByteArray(), UpdateReplyJson.Serialize(message));
 
     /// <summary>
+    /// This shared reply as gRPC sends it for one app snapshot: its protobuf bytes followed by the
+    /// <c>generation</c> field. Protobuf reads concatenated messages as one merged message, so the
+    /// shared bytes are reused as they are. The JSON body is unchanged: HTTP carries the generation
+    /// in a header.
+    /// </summary>
+    public CheckReply WithGeneration(long generation)
+    {
+        var field = new UpdateReply { Generation = generation }.ToByteArray();
+        return new CheckReply(Message, [.. Protobuf!, .. field], Json);
+    }
+
+    /// <summary>
     /// Stock gRPC JSON transcoding (the reference the endpoint is tested against) serialises the
     /// response by its runtime type: this hands it the proto message, written by the transcoder's own
     /// message converter from the options it passes in.

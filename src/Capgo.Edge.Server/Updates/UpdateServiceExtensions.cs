@@ -9,6 +9,7 @@ internal static class UpdateServiceExtensions
     {
         services.AddSingleton<CheckEvaluator>();
         services.AddSingleton<JsonCheckEndpoint>();
+        services.AddSingleton<RawEchoEndpoint>();
         services.AddOptions<EchoOptions>().BindConfiguration(EchoOptions.Section).ValidateOnStart();
         services.AddGrpc(static options => options.EnableDetailedErrors = false)
             .AddJsonTranscoding(static options => options.JsonSettings.IgnoreDefaultValues = true);
@@ -19,7 +20,7 @@ internal static class UpdateServiceExtensions
 
     /// <summary>
     /// <c>CheckForUpdate</c> and <c>Echo</c> over gRPC, the proto's JSON routes through transcoding,
-    /// and <c>POST /updates</c> through <see cref="JsonCheckEndpoint"/>. Transcoding registers the
+    /// and <c>POST /updates</c> through <see cref="JsonCheckEndpoint"/>; <c>POST /echo/raw</c>, the HTTP baseline. Transcoding registers the
     /// same route for <c>CheckForUpdate</c> (it is the reference the endpoint's replies are tested
     /// against); the endpoint's lower order makes routing choose it.
     /// </summary>
@@ -33,6 +34,9 @@ internal static class UpdateServiceExtensions
             .WithOrder(-1)
             .WithDisplayName("CheckForUpdate (HTTP JSON)")
             .AsPluginRoute();
+        RawEchoEndpoint? echo = null;
+        endpoints.MapPost(RawEchoEndpoint.Route, context => (echo ??= context.RequestServices.GetRequiredService<RawEchoEndpoint>()).HandleAsync(context))
+            .WithDisplayName("Echo (raw HTTP)");
         return endpoints;
     }
 }

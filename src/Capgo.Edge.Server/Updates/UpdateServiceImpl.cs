@@ -5,7 +5,6 @@ using Capgo.Edge.Server.Abuse;
 using Capgo.Edge.Server.Observability;
 using Capgo.Edge.Server.Plugin;
 using Grpc.Core;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Server.Updates;
@@ -80,38 +79,34 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
             throw new RpcException(new Status(StatusCode.ResourceExhausted, Outcomes.Message(decision, check)), trailers);
         }
 
-        if (app is not null)
+        return app is null ? ReplyBuilder.Reply(decision, check) : Reply(decision, check, app);
+    }
+
+    /// <summary>
+    /// The reply naming the generation it was computed from in its <c>generation</c> field: a shared
+    /// reply's bytes with the field appended, made once per snapshot; a reply built for this request
+    /// with the field set.
+    /// </summary>
+    private static Task<CheckReply> Reply(in UpdateDecision decision, in UpdateCheck check, AppSnapshot app)
+    {
+        if (ReplyBuilder.Shared(decision, check) is { } shared)
         {
-            // Every reply names the generation it was computed from.
-            AddGenerationTrailer(context, http, app);
+            return WithGeneration(shared, app);
         }
 
-        return ReplyBuilder.Reply(decision, check);
+        var message = ReplyBuilder.Build(decision, check);
+        message.Generation = app.Generation;
+        return Task.FromResult(CheckReply.For(message));
     }
+
+    /// <summary>A shared reply with the snapshot's generation appended, made once per snapshot and reply.</summary>
+    internal static Task<CheckReply> WithGeneration(Task<CheckReply> shared, AppSnapshot app) =>
+        app.Derived.GetOrAdd(shared, app, static (reply, snapshot) => Task.FromResult(reply.Result.WithGeneration(snapshot.Generation)));
 
     public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
         _echo
             ? Task.FromResult(new EchoReply { Payload = request.Payload })
             : throw new RpcException(new Status(StatusCode.Unimplemented, "Echo is turned off (Echo:Enabled)"));
-
-    /// <summary>
-    /// Writes the generation into the HTTP/2 trailers that carry <c>grpc-status</c> rather than through
-    /// <see cref="ServerCallContext.ResponseTrailers"/>, a <see cref="Metadata"/> per call that
-    /// Grpc.AspNetCore copies into the same trailers when the call ends. A call's trailers start empty,
-    /// so one indexer set is enough. Hosts without response trailers (test doubles) get the
-    /// <see cref="Metadata"/> path.
-    /// </summary>
-    internal static void AddGenerationTrailer(ServerCallContext context, HttpContext http, AppSnapshot app)
-    {
-        if (http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { IsReadOnly: false } trailers)
-        {
-            trailers[GenerationHeader] = app.GenerationText;
-        }
-        else
-        {
-            context.ResponseTrailers.Add(GenerationHeader, app.GenerationText);
-        }
-    }
 
     /// <summary>
     /// The status detail of a refused request. It travels in the <c>grpc-message</c> trailer and may

@@ -143,12 +143,16 @@ public sealed class PrivateByDefaultTests
 
         Assert.Equal("hi", (await on.Client.EchoAsync(new EchoRequest { Payload = "hi" }, deadline: DateTime.UtcNow.AddSeconds(30))).Payload);
         Assert.Equal(HttpStatusCode.OK, (await on.PostAsync("/echo", """{"payload":"hi"}"""u8.ToArray())).Status);
+        Assert.Equal("""{"payload":"hi"}""", (await on.PostAsync("/echo/raw", """{"payload":"hi"}"""u8.ToArray())).Text);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await off.Client.EchoAsync(new EchoRequest { Payload = "hi" }, deadline: DateTime.UtcNow.AddSeconds(30)));
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
         var json = await off.PostAsync("/echo", """{"payload":"hi"}"""u8.ToArray());
         Assert.True(json.Status == HttpStatusCode.NotImplemented, json.ToString());
         Assert.DoesNotContain("hi", json.Text, StringComparison.Ordinal);
+        var raw = await off.PostAsync("/echo/raw", """{"payload":"hi"}"""u8.ToArray());
+        Assert.True(raw.Status == HttpStatusCode.NotImplemented, raw.ToString());
+        Assert.DoesNotContain("hi", raw.Text, StringComparison.Ordinal);
     }
 
     /// <summary>The admin endpoint's <c>/healthz</c> once the projection check gives <paramref name="reason"/>.</summary>

@@ -46,11 +46,44 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Durations_are_sampled_one_check_in_N_while_every_check_is_counted()
+    {
+        const int Checks = 400;
+        using var directory = new TempDirectory();
+        directory.WriteAtomically(SampleAppId + ".json", Sample().ToJsonString());
+        await using var edge = await TestEdge.StartAsync(
+            TestEdgeOptions.Standalone(directory.Path, "--Metrics:CheckDurationSampleEvery=4") with { Admin = true, WaitForApps = [SampleAppId] });
+
+        var body = Grpc(Body(NewPlugin, NewDevice()));
+        for (var i = 0; i < Checks; i++)
+        {
+            using var call = edge.Client.CheckForUpdateAsync(body, deadline: DateTime.UtcNow.AddSeconds(30));
+            await call.ResponseAsync;
+        }
+
+        double counted = 0, sampled = 0;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var samples = PrometheusText.Parse(await ScrapeAsync(edge)).Where(s => s.Label("transport") == "grpc").ToList();
+                counted = samples.Where(s => s.Name == "capgo_edge_checks_total").Sum(s => s.Value);
+                sampled = samples.SingleOrDefault(s => s.Name == "capgo_edge_check_duration_seconds_count")?.Value ?? 0;
+                return counted == Checks;
+            },
+            "capgo_edge_checks_total to count every check",
+            TimeSpan.FromSeconds(10));
+
+        // 1 in 4 of 400: 100 expected; outside 40..200 has a probability below 1e-12.
+        Assert.InRange(sampled, 40, 200);
+    }
+
+    [Fact]
     public async Task Checks_are_counted_by_transport_kind_and_code_with_durations_and_projection_gauges()
     {
         using var directory = new TempDirectory();
         directory.WriteAtomically(SampleAppId + ".json", Sample().ToJsonString());
-        await using var edge = await TestEdge.StartAsync(TestEdgeOptions.Standalone(directory.Path) with { Admin = true, WaitForApps = [SampleAppId] });
+        await using var edge = await TestEdge.StartAsync(
+            TestEdgeOptions.Standalone(directory.Path, "--Metrics:CheckDurationSampleEvery=1") with { Admin = true, WaitForApps = [SampleAppId] });
 
         var expected = new Dictionary<(string Transport, string Kind, string Code), int>();
         void Expect(string transport, string kind, string code) =>
