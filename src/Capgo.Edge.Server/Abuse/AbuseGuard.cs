@@ -82,7 +82,12 @@ internal sealed class AbuseGuard
             return Volatile.Read(ref entry) == served ? app : null;
         }
 
-        Volatile.Write(ref entry, served);
+        // Written only when it changes: a repeat poll leaves the cache line clean.
+        if (Volatile.Read(ref entry) != served)
+        {
+            Volatile.Write(ref entry, served);
+        }
+
         return app;
     }
 
