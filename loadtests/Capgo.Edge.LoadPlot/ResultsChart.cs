@@ -68,7 +68,10 @@ internal static class ResultsChart
         plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
         plot.Axes.SetLimitsY(0, top * 1.14 + step * Math.Max(stacked, 1));
         plot.Axes.SetLimitsX(positions[0] - 0.7, positions[^1] + 0.7);
-        plot.Title(summary.Title + "\nthroughput: median req/s, whiskers min–max over repetitions", 15);
+        var reps = summary.Scenarios.Max(s => s.Reps);
+        plot.Title(summary.Title + (reps > 1
+            ? $"\nthroughput: median req/s of {reps} repetitions, whiskers from the slowest to the fastest"
+            : "\nthroughput: req/s of 1 repetition"), 15);
         plot.YLabel("requests per second");
         ChartFonts.Apply(plot);
         return plot;
