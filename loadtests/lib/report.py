@@ -96,7 +96,7 @@ def _fmt(value, digits=2):
 def _chart_line(chart: str | None, chart_error: str | None) -> str:
     if chart:
         return f"![req/s per scenario (median, min–max) with check ÷ echo; latency p50–p99.9]({chart})"
-    return f"Chart not drawn: {chart_error}"
+    return f"Chart not drawn: {' '.join(str(chart_error).split())}"
 
 
 def render_markdown(report: dict, chart: str | None = None, chart_error: str | None = None) -> str:
