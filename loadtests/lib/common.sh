@@ -8,13 +8,15 @@ require_tools() {
   done
 }
 
-# build_server ROOT RESULTS TAG: Release builds of the edge and of the request-bodies tool
-# (loadtests/Capgo.Edge.LoadBodies, run by lib/bodies.py as `dotnet <dll>`); the log goes to
-# RESULTS/build.log and is printed when a build fails.
+# build_server ROOT RESULTS TAG: Release builds of the edge, of the request-bodies tool
+# (loadtests/Capgo.Edge.LoadBodies, run by lib/bodies.py as `dotnet <dll>`) and of the chart tool
+# (loadtests/Capgo.Edge.LoadPlot, run by lib/plot.py); the log goes to RESULTS/build.log and is
+# printed when a build fails.
 build_server() {
   local root="$1" results="$2" tag="$3" project
   : >"$results/build.log"
-  for project in src/Capgo.Edge.Server/Capgo.Edge.Server.csproj loadtests/Capgo.Edge.LoadBodies/Capgo.Edge.LoadBodies.csproj; do
+  for project in src/Capgo.Edge.Server/Capgo.Edge.Server.csproj loadtests/Capgo.Edge.LoadBodies/Capgo.Edge.LoadBodies.csproj \
+                 loadtests/Capgo.Edge.LoadPlot/Capgo.Edge.LoadPlot.csproj; do
     echo "[$tag] building $(dirname "$project") (Release)"
     dotnet build "$root/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
       || { cat "$results/build.log"; exit 1; }

@@ -39,6 +39,9 @@ def parse_wrk(text: str) -> dict:
     for pct in ("50", "75", "90", "99"):
         if m := re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M):
             out[f"p{pct}_ms"] = float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+    # p99.9 is printed by lib/updates.lua's done(), in microseconds, from the histogram --latency reads.
+    if m := re.search(r"^capgo-latency-us p50 \d+ p90 \d+ p99 \d+ p99\.9 (\d+)$", text, re.M):
+        out["p99_9_ms"] = int(m.group(1)) / 1000.0
     out["non2xx"] = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", text)) else 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text):
         out["socket_errors"] = sum(int(g) for g in m.groups())
@@ -49,13 +52,13 @@ def parse_wrk(text: str) -> dict:
 
 def percentiles(values: list[float]) -> dict:
     if not values:
-        return {"p50_ms": None, "p90_ms": None, "p99_ms": None}
+        return {"p50_ms": None, "p90_ms": None, "p99_ms": None, "p99_9_ms": None}
     values = sorted(values)
 
     def pick(p: float) -> float:
         return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values))) - 1))]
 
-    return {"p50_ms": pick(50), "p90_ms": pick(90), "p99_ms": pick(99)}
+    return {"p50_ms": pick(50), "p90_ms": pick(90), "p99_ms": pick(99), "p99_9_ms": pick(99.9)}
 
 
 def grpc_probe(edge: Edge, method: str, body_file: Path) -> dict:

@@ -25,6 +25,7 @@ def build_report(args, duration, reps, scenarios, summary, probes, http_probe_st
             "p50_ms": median([r["p50_ms"] for r in rows]),
             "p90_ms": median([r["p90_ms"] for r in rows]),
             "p99_ms": median([r["p99_ms"] for r in rows]),
+            "p99_9_ms": median([r.get("p99_9_ms") for r in rows]),
             "errors": sum(r["errors"] for r in rows),
             "server_cpu_us_per_req": median([r["server_cpu_us_per_req"] for r in rows]),
             "server_cores_busy": median([r["server_cores_busy"] for r in rows]),
@@ -93,7 +94,14 @@ def _fmt(value, digits=2):
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def render_markdown(report: dict) -> str:
+def _chart_line(chart: str | None, chart_error: str | None) -> str:
+    if chart:
+        return f"![req/s per scenario (median, min–max) with check ÷ echo; latency p50–p99.9]({chart})"
+    return f"Chart not drawn: {' '.join(str(chart_error).split())}"
+
+
+def render_markdown(report: dict, chart: str | None = None, chart_error: str | None = None) -> str:
+    """results.md; chart is the image beside it (a relative link), or chart_error says why there is none."""
     p = report["projection"]
     lines = [
         f"# Capgo Edge load test — {report['mode']} ({report['started_utc']})",
@@ -115,13 +123,15 @@ def render_markdown(report: dict) -> str:
         f"- errors = non-2xx + transport failures + gRPC non-zero status (inferred from DATA bytes; "
         f"post-load curl probe grpc-status 0: {report['probes']['post_load_grpc_ok']})",
         "",
-        "| scenario | rep | requests | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU µs/req | server cores busy | peak RSS MB | load avg 1m |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        _chart_line(chart, chart_error),
+        "",
+        "| scenario | rep | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | server cores busy | peak RSS MB | load avg 1m |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["runs"]:
         lines.append(
             f"| {r['scenario']} | {r['rep']} | {r['requests']} | {r['rps']:.0f} | {_fmt(r['p50_ms'])} | {_fmt(r['p90_ms'])} | "
-            f"{_fmt(r['p99_ms'])} | {r['errors']} | {r['server_cpu_us_per_req']:.1f} | {r['server_cores_busy']:.2f} | "
+            f"{_fmt(r['p99_ms'])} | {_fmt(r.get('p99_9_ms'))} | {r['errors']} | {r['server_cpu_us_per_req']:.1f} | {r['server_cores_busy']:.2f} | "
             f"{r['peak_rss_mb']:.0f} | {r['machine_loadavg_1m'][1]:.1f} |")
     lines += [
         "",

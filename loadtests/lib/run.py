@@ -12,6 +12,7 @@ from pathlib import Path
 import bodies as body_files
 from common import ControlPlane, Edge, cpu_split, free_ports, log, proc_cpu_seconds, proc_status_kb, reset_peak_rss
 from drivers import grpc_probe, grpc_probes, http_probe, require_ok, run_h2load, run_wrk
+from plot import draw as draw_chart
 from projection import CHANNELS, generate
 from report import build_report, render_markdown
 
@@ -230,7 +231,10 @@ def command_run(args: argparse.Namespace) -> int:
         report = build_report(args, duration, reps, scenarios, summary, probes, http_statuses, after_ok, runs, ready,
                               server_cpu, load_cpu)
         (results / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-        markdown = render_markdown(report)
+        chart, chart_error = draw_chart(results)
+        if chart_error:
+            log(f"WARNING: no chart, the other results are kept: {chart_error}")
+        markdown = render_markdown(report, chart.name if chart else None, chart_error)
         (results / "results.md").write_text(markdown, encoding="utf-8")
         print(markdown, flush=True)
         total_errors = sum(r["errors"] for r in runs)
