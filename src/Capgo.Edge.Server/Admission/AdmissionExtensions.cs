@@ -37,8 +37,10 @@ internal static class AdmissionExtensions
                 new ValueTask(PluginReplies.TooManyRequestsAsync(rejected.HttpContext, AppAdmission.RetryAfterSeconds(rejected.Lease), RefusedMessage));
 
             // Every request reaching the limiter is on a plugin route (UseEdgeAdmission): one partition.
+            // The partition is made once: a lambda building it would allocate a delegate per request.
             var concurrency = new ConcurrencyLimiterOptions { PermitLimit = o.MaxConcurrentPluginRequests, QueueLimit = 0 };
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, bool>(_ => RateLimitPartition.GetConcurrencyLimiter(true, _ => concurrency));
+            var partition = RateLimitPartition.GetConcurrencyLimiter(true, _ => concurrency);
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, bool>(_ => partition);
             AddNetworkPolicy(limiter, ChannelSelfPolicy, o.ChannelSelfPerNetwork, guard);
             AddNetworkPolicy(limiter, StatsPolicy, o.StatsPerNetwork, guard);
         });
