@@ -245,8 +245,8 @@ def event_intake(root: Path, results: Path, cluster: Cluster, events: int) -> li
         result["exit"] = done.returncode
         result["shards"] = shards
         runs.append(result)
-        log(f"  exit {done.returncode}: fill {result.get('Events', 0) / max(result.get('FillSeconds', 1), 1e-9):,.0f} entries/s, "
-            f"consumer {result.get('EventsPerSecond', 0):,.0f} events/s")
+        log(f"  exit {done.returncode}: fill {result.get('events', 0) / max(result.get('fill_seconds', 1), 1e-9):,.0f} entries/s, "
+            f"consumer {result.get('events_per_second', 0):,.0f} events/s")
     return runs
 
 
@@ -283,9 +283,9 @@ def main() -> int:
     for run in summary.get("events", []):
         verified = run.get("exit") == 0
         ok &= verified
-        fill = run.get("Events", 0) / max(run.get("FillSeconds", 1), 1e-9)
-        lines.append(f"- events, {run['shards']} shard(s): fill {fill:,.0f} entries/s, consumer {run.get('EventsPerSecond', 0):,.0f} events/s, "
-                     f"Redis {run.get('RedisCpuMicrosPerEvent', 0):.1f} µs CPU/event, totals {'checked' if verified else 'MISMATCH or error'}")
+        fill = run.get("events", 0) / max(run.get("fill_seconds", 1), 1e-9)
+        lines.append(f"- events, {run['shards']} shard(s): fill {fill:,.0f} entries/s, consumer {run.get('events_per_second', 0):,.0f} events/s, "
+                     f"Redis {run.get('redis_cpu_micros_per_event', 0):.1f} µs CPU/event, totals {'checked' if verified else 'MISMATCH or error'}")
     (args.results / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if ok else 1
