@@ -12,6 +12,9 @@ public sealed class RedisCluster : IAsyncDisposable
 {
     private const int Nodes = 6;
 
+    /// <summary>Set, the nodes' folder (their logs, <c>&lt;port&gt;.log</c>, and cluster configurations) outlives the test.</summary>
+    public const string KeepVariable = "CAPGO_KEEP_CLUSTER";
+
     /// <summary>Every node still running, killed when the test process exits (as <see cref="RedisServer"/> does).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Process, byte> Running = new();
 
@@ -171,7 +174,10 @@ public sealed class RedisCluster : IAsyncDisposable
         _processes.Clear();
         try
         {
-            if (Environment.GetEnvironmentVariable("CAPGO_KEEP_CLUSTER") is null) Directory.Delete(_dir, recursive: true);
+            if (Environment.GetEnvironmentVariable(KeepVariable) is null)
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
         }
         catch (IOException)
         {
