@@ -69,7 +69,10 @@ public sealed partial class ClusterLayoutGuard(
         {
             LogRefused(logger, refusal);
             Environment.ExitCode = 1;
-            lifetime.StopApplication();
+
+            // Once started (at once if it is): a stop requested while the host starts cancels the start
+            // with an exception instead of stopping it.
+            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
             return;
         }
 

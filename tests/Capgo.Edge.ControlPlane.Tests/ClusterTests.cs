@@ -100,6 +100,11 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("--prefix 'capgo:edge:' has no hash tag", stderr, StringComparison.Ordinal);
 
+        // The keys docs/events.md and docs/redis-layout.md show.
+        Assert.Equal(["{capgo.s0.11}:events", "{capgo.s1.13}:events", "{capgo.s2.10}:events"], _layout.EventShards.Select(static s => s.Events.ToString()));
+        Assert.Equal("capgo:edge:{s0.0}:events", untagged.EventShards[0].Events.ToString());
+        Assert.Equal("capgo:edge:events", new RedisLayout("capgo:edge:").EventShards.Single().Events.ToString());
+
         var server = _mux.GetServers().First(static s => s.IsConnected);
         foreach (var shard in _layout.EventShards.Concat(untagged.EventShards))
         {
