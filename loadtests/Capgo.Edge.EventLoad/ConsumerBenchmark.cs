@@ -20,10 +20,13 @@ public sealed record BenchOptions
 
     public int Seed { get; init; } = 42;
 
-    /// <summary>host:port of a running redis-server; null starts one on a free port.</summary>
+    /// <summary>A running Redis: host:port, or a cluster's nodes (a StackExchange.Redis connection string); null starts one on a free port.</summary>
     public string? Redis { get; init; }
 
     public string Prefix { get; init; } = RedisLayout.DefaultPrefix;
+
+    /// <summary><c>Events:Shards</c>: the entries are spread over this many streams, by device, as edges spread them.</summary>
+    public int Shards { get; init; } = 1;
 
     /// <summary>The built Capgo.Edge.ControlPlane.Service.dll.</summary>
     public required string Service { get; init; }
@@ -41,6 +44,7 @@ public sealed record BenchOptions
 /// <summary>What a run measured, and whether the consumer's totals matched what was written.</summary>
 public sealed record BenchResult(
     int Events,
+    int Shards,
     int Devices,
     int BatchSize,
     double FillSeconds,
@@ -59,9 +63,10 @@ public sealed record BenchResult(
 }
 
 /// <summary>
-/// Fills the stream (pipelined XADD), then starts one control-plane service and times it from the
-/// group's first read until every entry is read and acknowledged (XINFO GROUPS: lag 0, pending 0,
-/// polled every 20 ms); then checks the totals (<see cref="TotalsCheck"/>).
+/// Fills the stream, or each device's shard stream (pipelined XADD), then starts one control-plane
+/// service and times it from the group's first read until every entry is read and acknowledged
+/// (XINFO GROUPS of every shard: lag 0, pending 0, polled every 20 ms); then checks the totals
+/// (<see cref="TotalsCheck"/>). Redis CPU and memory are summed over every master of a cluster.
 /// </summary>
 public static class ConsumerBenchmark
 {
@@ -76,26 +81,29 @@ public static class ConsumerBenchmark
         var endpoint = options.Redis ?? ownRedis!.Endpoint;
         await using var mux = await ConnectAsync(endpoint, ownRedis).ConfigureAwait(false);
         var db = mux.GetDatabase();
-        var layout = new RedisLayout(options.Prefix);
-        if (await db.StreamLengthAsync(layout.Events).ConfigureAwait(false) > 0 || await db.KeyExistsAsync(layout.AnalyticsCounts).ConfigureAwait(false))
+        var layout = new RedisLayout(options.Prefix, options.Shards);
+        foreach (var shard in layout.EventShards)
         {
-            throw new InvalidOperationException($"{layout.Events} already holds entries or counts on {endpoint}: use a fresh --prefix or Redis");
+            if (await db.StreamLengthAsync(shard.Events).ConfigureAwait(false) > 0 || await db.KeyExistsAsync(shard.AnalyticsCounts).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"{shard.Events} already holds entries or counts on {endpoint}: use a fresh --prefix or Redis");
+            }
         }
 
         var devices = options.Devices ?? Math.Max(options.Events / 10, 1);
         var batchSize = options.BatchSize ?? new AnalyticsOptions().BatchSize;
         var mix = new EventMix(devices, options.Events, options.Seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        log.WriteLine($"[event-load] filling {layout.Events} on {endpoint}: {options.Events:N0} entries from {devices:N0} devices");
+        log.WriteLine($"[event-load] filling {string.Join(", ", layout.EventShards.Select(static s => s.Events))} on {endpoint}: {options.Events:N0} entries from {devices:N0} devices");
         var fill = Stopwatch.StartNew();
         await FillAsync(db, layout, mix, options.Events).ConfigureAwait(false);
         fill.Stop();
         log.WriteLine($"[event-load]   {fill.Elapsed.TotalSeconds:F1} s ({options.Events / fill.Elapsed.TotalSeconds:N0} entries/s)");
 
-        var server = mux.GetServers()[0];
+        var server = mux.GetServers().Where(static s => s.IsConnected && !s.IsReplica).ToArray();
         var memoryBefore = await UsedMemoryAsync(server).ConfigureAwait(false);
         log.WriteLine($"[event-load] starting the control-plane service (batch size {batchSize}): dotnet {options.Service}");
         var wall = Stopwatch.StartNew();
-        await using var service = ServiceProcess.Start(options.Service, endpoint, options.Prefix, options.BatchSize, options.ServiceArgs);
+        await using var service = ServiceProcess.Start(options.Service, endpoint, options.Prefix, options.BatchSize, [$"--Events:Shards={options.Shards}", .. options.ServiceArgs]);
         var (consume, counted, serviceCpu, redisCpu, lagWhileRunning) = await AwaitConsumedAsync(db, server, layout, service, options, log, cancel).ConfigureAwait(false);
         wall.Stop();
         var lagAfter = await service.LagMetricAsync().ConfigureAwait(false);
@@ -108,7 +116,7 @@ public static class ConsumerBenchmark
         log.WriteLine("[event-load] checking the totals");
         var checks = await new TotalsCheck(mux, layout, mix).RunAsync().ConfigureAwait(false);
         return new BenchResult(
-            options.Events, devices, batchSize, fill.Elapsed.TotalSeconds, consume.TotalSeconds, rate, wall.Elapsed.TotalSeconds,
+            options.Events, options.Shards, devices, batchSize, fill.Elapsed.TotalSeconds, consume.TotalSeconds, rate, wall.Elapsed.TotalSeconds,
             serviceCpu.TotalMicroseconds / counted, redisCpu * 1e6 / counted, memoryBefore, memoryAfter, lagWhileRunning, lagAfter, checks);
     }
 
@@ -138,7 +146,8 @@ public static class ConsumerBenchmark
         var pending = new List<Task>(InFlight);
         for (var i = 0; i < events; i++)
         {
-            pending.Add(db.StreamAddAsync(layout.Events, mix.Next()));
+            var entry = mix.Next();
+            pending.Add(db.StreamAddAsync(layout.ShardOf(entry.First(static f => f.Name == "device_id").Value.ToString()).Events, entry));
             if (pending.Count == InFlight)
             {
                 await Task.WhenAll(pending).ConfigureAwait(false);
@@ -155,7 +164,7 @@ public static class ConsumerBenchmark
     /// acknowledged after that poll.
     /// </summary>
     private static async Task<(TimeSpan Consume, long Counted, TimeSpan ServiceCpu, double RedisCpu, long? LagWhileRunning)> AwaitConsumedAsync(
-        IDatabase db, IServer server, RedisLayout layout, ServiceProcess service, BenchOptions options, TextWriter log, CancellationToken cancel)
+        IDatabase db, IServer[] server, RedisLayout layout, ServiceProcess service, BenchOptions options, TextWriter log, CancellationToken cancel)
     {
         var deadline = Stopwatch.StartNew();
         Stopwatch? clock = null;
@@ -209,26 +218,49 @@ public static class ConsumerBenchmark
         }
     }
 
-    private static async Task<StreamGroupInfo?> GroupAsync(IDatabase db, RedisLayout layout)
+    /// <summary>The group over every shard: entries read, pending and lag added up; null until every shard's group exists.</summary>
+    private static async Task<Group?> GroupAsync(IDatabase db, RedisLayout layout)
     {
-        foreach (var group in await db.StreamGroupInfoAsync(layout.Events).ConfigureAwait(false))
+        long read = 0, pending = 0, lag = 0;
+        foreach (var shard in layout.EventShards)
         {
-            if (group.Name == RedisLayout.AnalyticsGroup)
+            var groups = await db.StreamGroupInfoAsync(shard.Events).ConfigureAwait(false);
+            if (groups.FirstOrDefault(static g => g.Name == RedisLayout.AnalyticsGroup) is not { Name: not null } group)
             {
-                return group;
+                return null;
             }
+
+            (read, pending, lag) = (read + (group.EntriesRead ?? 0), pending + group.PendingMessageCount, lag + (group.Lag ?? 0));
         }
 
-        return null;
+        return new Group(read, pending, lag);
     }
 
-    private static async Task<long> UsedMemoryAsync(IServer server) =>
-        long.Parse(await InfoAsync(server, "memory", "used_memory").ConfigureAwait(false), CultureInfo.InvariantCulture);
+    private sealed record Group(long? EntriesRead, long PendingMessageCount, long? Lag);
 
-    /// <summary>Redis's own CPU seconds (user + system, every thread).</summary>
-    private static async Task<double> RedisCpuAsync(IServer server) =>
-        double.Parse(await InfoAsync(server, "cpu", "used_cpu_user").ConfigureAwait(false), CultureInfo.InvariantCulture)
-        + double.Parse(await InfoAsync(server, "cpu", "used_cpu_sys").ConfigureAwait(false), CultureInfo.InvariantCulture);
+    private static async Task<long> UsedMemoryAsync(IServer[] servers)
+    {
+        long sum = 0;
+        foreach (var server in servers)
+        {
+            sum += long.Parse(await InfoAsync(server, "memory", "used_memory").ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Redis's own CPU seconds (user + system, every thread, every master).</summary>
+    private static async Task<double> RedisCpuAsync(IServer[] servers)
+    {
+        double sum = 0;
+        foreach (var server in servers)
+        {
+            sum += double.Parse(await InfoAsync(server, "cpu", "used_cpu_user").ConfigureAwait(false), CultureInfo.InvariantCulture)
+                + double.Parse(await InfoAsync(server, "cpu", "used_cpu_sys").ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        return sum;
+    }
 
     private static async Task<string> InfoAsync(IServer server, string section, string field) =>
         (await server.InfoAsync(section).ConfigureAwait(false)).SelectMany(static g => g).First(p => p.Key == field).Value;

@@ -8,7 +8,8 @@ var events = new Option<int>("--events") { Description = "entries written to the
 var quick = new Option<bool>("--short") { Description = $"{BenchOptions.ShortEvents:N0} entries (what a test runs); overrides --events" };
 var devices = new Option<int?>("--devices") { Description = "distinct devices (default: one per ten entries)" };
 var seed = new Option<int>("--seed") { Description = "seed of the event mix", DefaultValueFactory = _ => 42 };
-var redis = new Option<string?>("--redis") { Description = "host:port of a running redis-server (default: start one on a free port); its stream under --prefix must be empty" };
+var redis = new Option<string?>("--redis") { Description = "a running Redis, host:port or a cluster's nodes host:port,host:port,... (default: start one on a free port); its streams under --prefix must be empty" };
+var shards = new Option<int>("--shards") { Description = "Events:Shards: streams the entries are spread over by device, as edges spread them", DefaultValueFactory = _ => 1 };
 var prefix = new Option<string>("--prefix") { Description = "key prefix (Sync:Prefix)", DefaultValueFactory = _ => Capgo.Edge.Redis.RedisLayout.DefaultPrefix };
 var service = new Option<string>("--service") { Description = "the built Capgo.Edge.ControlPlane.Service.dll, run as dotnet <dll>", Required = true };
 var batch = new Option<int?>("--batch-size") { Description = "Analytics:BatchSize for the service (default: the service's own)" };
@@ -18,7 +19,7 @@ var json = new Option<string?>("--json") { Description = "also write the result 
 
 var root = new RootCommand("Fills the event stream with realistic entries, runs one control-plane service on it, prints its events/s and checks every total")
 {
-    events, quick, devices, seed, redis, prefix, service, batch, serviceArgs, timeout, json,
+    events, quick, devices, seed, redis, prefix, shards, service, batch, serviceArgs, timeout, json,
 };
 root.SetAction(async (parsed, cancel) =>
 {
@@ -29,6 +30,7 @@ root.SetAction(async (parsed, cancel) =>
         Seed = parsed.GetValue(seed),
         Redis = parsed.GetValue(redis),
         Prefix = parsed.GetRequiredValue(prefix),
+        Shards = parsed.GetValue(shards),
         Service = Path.GetFullPath(parsed.GetRequiredValue(service)),
         BatchSize = parsed.GetValue(batch),
         ServiceArgs = parsed.GetRequiredValue(serviceArgs),

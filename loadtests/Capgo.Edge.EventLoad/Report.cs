@@ -14,7 +14,7 @@ internal static class Report
         text.AppendLine();
         text.AppendLine("| figure | value |");
         text.AppendLine("|---|---:|");
-        text.AppendLine(c, $"| events / devices | {r.Events:N0} / {r.Devices:N0} |");
+        text.AppendLine(c, $"| events / devices / shards | {r.Events:N0} / {r.Devices:N0} / {r.Shards} |");
         text.AppendLine(c, $"| Analytics:BatchSize | {r.BatchSize} |");
         text.AppendLine(c, $"| **consumer rate** | **{r.EventsPerSecond:N0} events/s** ({r.ConsumeSeconds:F2} s) |");
         text.AppendLine(c, $"| from the service's start | {r.WallSeconds:F2} s |");

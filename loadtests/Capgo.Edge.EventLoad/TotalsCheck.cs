@@ -10,7 +10,8 @@ public sealed record TotalCheck(string Name, string Expected, string Actual, boo
 /// <summary>
 /// Reads back what the consumer wrote (docs/redis-layout.md) and compares it with <see cref="Expected"/>:
 /// exact for counts, the registry and the custom-id index; within HyperLogLog's error for device counts.
-/// A benchmark whose totals do not match measured nothing.
+/// A benchmark whose totals do not match measured nothing. With several event shards every figure is
+/// the sum over the shards (a device's keys are in its own shard), read from every master of a cluster.
 /// </summary>
 internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layout, EventMix mix)
 {
@@ -22,20 +23,20 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
     private const double HllTolerance = 4 * 0.0081;
 
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly IServer _server = redis.GetServers()[0];
+    private readonly IServer[] _masters = [.. redis.GetServers().Where(static s => s.IsConnected && !s.IsReplica)];
 
     public async Task<IReadOnlyList<TotalCheck>> RunAsync()
     {
         var expected = mix.Expected;
         var checks = new List<TotalCheck>();
-        var group = (await _db.StreamGroupInfoAsync(layout.Events).ConfigureAwait(false)).Single(static g => g.Name == RedisLayout.AnalyticsGroup);
-        checks.Add(Exact("group: entries read", expected.Events, group.EntriesRead ?? -1));
-        checks.Add(Exact("group: pending", 0, group.PendingMessageCount));
-        checks.Add(Exact("group: lag", 0, group.Lag ?? -1));
+        var groups = await Task.WhenAll(layout.EventShards.Select(async s => (await _db.StreamGroupInfoAsync(s.Events).ConfigureAwait(false)).Single(static g => g.Name == RedisLayout.AnalyticsGroup))).ConfigureAwait(false);
+        checks.Add(Exact("group: entries read", expected.Events, groups.Sum(static g => g.EntriesRead ?? -1)));
+        checks.Add(Exact("group: pending", 0, groups.Sum(static g => g.PendingMessageCount)));
+        checks.Add(Exact("group: lag", 0, groups.Sum(static g => g.Lag ?? -1)));
 
-        var counts = await _db.HashGetAllAsync(layout.AnalyticsCounts).ConfigureAwait(false);
-        checks.Add(Exact("analytics:counts processed", expected.Events, Field(counts, "processed")));
-        checks.Add(Exact("analytics:counts malformed", 0, Field(counts, "malformed")));
+        var counts = await Task.WhenAll(layout.EventShards.Select(s => _db.HashGetAllAsync(s.AnalyticsCounts))).ConfigureAwait(false);
+        checks.Add(Exact("analytics:counts processed", expected.Events, counts.Sum(static c => Field(c, "processed"))));
+        checks.Add(Exact("analytics:counts malformed", 0, counts.Sum(static c => Field(c, "malformed"))));
 
         var (minutes, hours) = await StatsAsync().ConfigureAwait(false);
         foreach (var metric in expected.Metrics.Keys.Union(minutes.Keys).Union(hours.Keys).Order(StringComparer.Ordinal))
@@ -46,8 +47,8 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
 
         checks.AddRange(await RegistryAsync().ConfigureAwait(false));
         checks.Add(await CustomIdsAsync().ConfigureAwait(false));
-        checks.Add(await HyperLogLogsAsync("active devices per bundle and day", expected.Active.Select(a => (layout.ActiveDevices(a.Key.App, a.Key.Bundle, a.Key.Day), a.Value.Count))).ConfigureAwait(false));
-        checks.Add(await HyperLogLogsAsync("rollout reporters per bundle and hour", expected.Reporters.Select(r => (layout.Reporters(r.Key.App, r.Key.Bundle, r.Key.Hour), r.Value.Count))).ConfigureAwait(false));
+        checks.Add(await HyperLogLogsAsync("active devices per bundle and day", expected.Active.Select(a => (layout.EventShards.Select(s => s.ActiveDevices(a.Key.App, a.Key.Bundle, a.Key.Day)), a.Value.Count))).ConfigureAwait(false));
+        checks.Add(await HyperLogLogsAsync("rollout reporters per bundle and hour", expected.Reporters.Select(r => (layout.EventShards.Select(s => s.Reporters(r.Key.App, r.Key.Bundle, r.Key.Hour)), r.Value.Count))).ConfigureAwait(false));
         return checks;
     }
 
@@ -55,7 +56,7 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
     private async Task<(Dictionary<string, long> Minutes, Dictionary<string, long> Hours)> StatsAsync()
     {
         var (minutes, hours) = (new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
-        await foreach (var key in _server.KeysAsync(pattern: layout.Prefix + "stats:*", pageSize: 1000).ConfigureAwait(false))
+        await foreach (var key in KeysAsync("stats:*").ConfigureAwait(false))
         {
             var sums = key.ToString().Contains(":m:", StringComparison.Ordinal) ? minutes : hours;
             foreach (var entry in await _db.HashGetAllAsync(key).ConfigureAwait(false))
@@ -96,7 +97,7 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
         }
 
         long keys = 0;
-        await foreach (var _ in _server.KeysAsync(pattern: layout.Prefix + "device:*", pageSize: 1000).ConfigureAwait(false))
+        await foreach (var _ in KeysAsync("device:*").ConfigureAwait(false))
         {
             keys++;
         }
@@ -113,10 +114,10 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
     private async Task<TotalCheck> CustomIdsAsync()
     {
         var expected = mix.Expected.CustomIds;
-        var members = expected.Select(c => _db.SetContainsAsync(layout.CustomId(c.App, c.CustomId), mix.DeviceAt(c.Device).Id)).ToList();
+        var members = expected.Select(c => _db.SetContainsAsync(layout.ShardOf(mix.DeviceAt(c.Device).Id).CustomId(c.App, c.CustomId), mix.DeviceAt(c.Device).Id)).ToList();
         var found = (await Task.WhenAll(members).ConfigureAwait(false)).Count(static m => m);
         long total = 0;
-        await foreach (var key in _server.KeysAsync(pattern: layout.Prefix + "custom:*", pageSize: 1000).ConfigureAwait(false))
+        await foreach (var key in KeysAsync("custom:*").ConfigureAwait(false))
         {
             total += await _db.SetLengthAsync(key).ConfigureAwait(false);
         }
@@ -125,9 +126,25 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
             $"{found} of {expected.Count}, {total}", found == expected.Count && total == expected.Count);
     }
 
-    private async Task<TotalCheck> HyperLogLogsAsync(string name, IEnumerable<(RedisKey Key, int Exact)> sets)
+    /// <summary>Every key of every shard whose name, after the shard's prefix, matches <paramref name="pattern"/>, on every master.</summary>
+    private async IAsyncEnumerable<RedisKey> KeysAsync(string pattern)
     {
-        var reads = sets.Select(s => (s.Exact, Count: _db.HyperLogLogLengthAsync(s.Key))).ToList();
+        foreach (var shard in layout.EventShards)
+        {
+            foreach (var master in _masters)
+            {
+                await foreach (var key in master.KeysAsync(pattern: shard.Prefix + pattern, pageSize: 1000).ConfigureAwait(false))
+                {
+                    yield return key;
+                }
+            }
+        }
+    }
+
+    /// <summary>Each set's devices: the sum of its shards' estimates (a device's events all go to one shard).</summary>
+    private async Task<TotalCheck> HyperLogLogsAsync(string name, IEnumerable<(IEnumerable<RedisKey> Keys, int Exact)> sets)
+    {
+        var reads = sets.Select(s => (s.Exact, Count: SumAsync(s.Keys.Select(k => _db.HyperLogLogLengthAsync(k))))).ToList();
         double worst = 0;
         long exact = 0, estimated = 0;
         var ok = true;
@@ -143,6 +160,8 @@ internal sealed class TotalsCheck(IConnectionMultiplexer redis, RedisLayout layo
         return new($"{name} ({reads.Count} sets, sum; worst set error ≤ {HllTolerance:P1})", exact.ToString(CultureInfo.InvariantCulture),
             $"{estimated} (worst set {worst:P2})", ok);
     }
+
+    private static async Task<long> SumAsync(IEnumerable<Task<long>> counts) => (await Task.WhenAll(counts).ConfigureAwait(false)).Sum();
 
     private static long Field(HashEntry[] entries, string name) =>
         entries.Where(e => e.Name == name).Select(static e => (long)e.Value).FirstOrDefault();

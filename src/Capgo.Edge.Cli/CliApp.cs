@@ -65,6 +65,7 @@ internal static class CliApp
         };
         root.Options.Add(context.Options.Redis);
         root.Options.Add(context.Options.Prefix);
+        root.Options.Add(context.Options.EventShards);
         root.Options.Add(context.Options.Dir);
         root.Options.Add(context.Options.Api);
         root.Options.Add(context.Options.ApiKey);

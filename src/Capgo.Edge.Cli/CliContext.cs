@@ -95,7 +95,21 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool inter
         var config = ConfigurationOptions.Parse(connection);
         config.AbortOnConnectFail = true;
         config.ConnectTimeout = 5000;
+        var shards = parsed.GetValue(Options.EventShards);
+        if (shards is < 1 or > RedisLayout.MaxEventShards)
+        {
+            await FailAsync($"--event-shards must be 1 to {RedisLayout.MaxEventShards}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         using var redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return await body(redis, new RedisLayout(parsed.GetValue(Options.Prefix) ?? RedisLayout.DefaultPrefix)).ConfigureAwait(false);
+        var layout = new RedisLayout(parsed.GetValue(Options.Prefix) ?? RedisLayout.DefaultPrefix, shards);
+        if (ClusterLayoutGuard.Refusal(redis, layout) is { } refusal)
+        {
+            await FailAsync(refusal.Replace("Sync:Prefix", "--prefix", StringComparison.Ordinal)).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await body(redis, layout).ConfigureAwait(false);
     }
 }

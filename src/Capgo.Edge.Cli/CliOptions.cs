@@ -26,6 +26,14 @@ internal sealed class CliOptions
         Recursive = true,
     };
 
+    public Option<int> EventShards { get; } = new("--event-shards")
+    {
+        Description = "the event shards the edges write (their Events:Shards; default 1): stats and device lookups read them all",
+        HelpName = "N",
+        Recursive = true,
+        DefaultValueFactory = static _ => 1,
+    };
+
     public Option<string> Dir { get; } = new("--dir")
     {
         Description = "a projection folder a standalone edge reads, instead of Redis (release commands, publish and show)",

@@ -10,23 +10,31 @@ internal static class AnalyticsSetup
     public static IServiceCollection AddControlPlaneAnalytics(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AnalyticsOptions>().Bind(configuration.GetSection(AnalyticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(static sp => new AnalyticsConsumer(
+        services.AddSingleton(static sp => sp.GetRequiredService<RedisLayout>().EventShards.Select(shard => new AnalyticsConsumer(
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<RedisLayout>(),
             sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value,
-            sp.GetRequiredService<ILogger<AnalyticsConsumer>>()));
+            sp.GetRequiredService<ILogger<AnalyticsConsumer>>(),
+            shard.Index)).ToArray());
         services.AddHostedService<AnalyticsWorker>();
         return services;
     }
 }
 
 /// <summary>
-/// Runs the event consumer for the life of the service. Redis going away pauses it (retried every
-/// second); nothing in the stream is lost meanwhile: what was read and not yet counted stays pending.
+/// Runs one event consumer per event shard for the life of the service, side by side. Redis going away
+/// pauses a consumer (retried every second); nothing in the stream is lost meanwhile: what was read and
+/// not yet counted stays pending.
 /// </summary>
-internal sealed partial class AnalyticsWorker(AnalyticsConsumer consumer, ILogger<AnalyticsWorker> logger) : BackgroundService
+internal sealed partial class AnalyticsWorker(AnalyticsConsumer[] consumers, ILogger<AnalyticsWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await Task.WhenAll(consumers.Select(consumer => RunAsync(consumer, stoppingToken))).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(AnalyticsConsumer consumer, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
@@ -41,12 +49,12 @@ internal sealed partial class AnalyticsWorker(AnalyticsConsumer consumer, ILogge
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                LogRedisFailed(logger, consumer.Name, ex.Message);
+                LogRedisFailed(logger, consumer.Name, consumer.Shard.Index, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
         }
     }
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Event consumer {Consumer} paused: {Reason}; retrying")]
-    private static partial void LogRedisFailed(ILogger logger, string consumer, string reason);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Event consumer {Consumer} of shard {Shard} paused: {Reason}; retrying")]
+    private static partial void LogRedisFailed(ILogger logger, string consumer, int shard, string reason);
 }

@@ -8,7 +8,8 @@ namespace Capgo.Edge.ControlPlane.Service;
 
 /// <summary>
 /// Meter <c>Capgo.Edge.ControlPlane</c>, exported on <c>/metrics</c> (Prometheus): the consumer's lag
-/// (entries of the stream the group has not read yet), what it counted and skipped, and guard trips.
+/// (entries of the streams the group has not read yet, over every event shard), what it counted and
+/// skipped, and guard trips.
 /// </summary>
 internal sealed class ServiceMetrics
 {
@@ -17,13 +18,13 @@ internal sealed class ServiceMetrics
     private readonly IDatabase _db;
     private readonly RedisLayout _layout;
 
-    public ServiceMetrics(IMeterFactory meters, IConnectionMultiplexer redis, RedisLayout layout, AnalyticsConsumer consumer)
+    public ServiceMetrics(IMeterFactory meters, IConnectionMultiplexer redis, RedisLayout layout, AnalyticsConsumer[] consumers)
     {
         _db = redis.GetDatabase();
         _layout = layout;
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("capgo_controlplane_consumer_lag", ReadLag, description: "Stream entries the analytics group has not read yet (Redis's own count).");
-        meter.CreateObservableCounter("capgo_controlplane_events_counted", () => consumer.Counted, description: "Stream entries this consumer counted (and acknowledged).");
+        meter.CreateObservableCounter("capgo_controlplane_events_counted", () => consumers.Sum(static c => c.Counted), description: "Stream entries this consumer counted (and acknowledged).");
         meter.CreateObservableCounter("capgo_controlplane_events_malformed", () => ReadCount("malformed"), description: "Stream entries skipped as malformed, by every consumer.");
         _trips = meter.CreateCounter<long>("capgo_controlplane_guard_trips", description: "Rollouts paused by their guard.");
     }
@@ -35,8 +36,7 @@ internal sealed class ServiceMetrics
     {
         try
         {
-            var group = _db.StreamGroupInfo(_layout.Events).FirstOrDefault(static g => g.Name == RedisLayout.AnalyticsGroup);
-            return group.Lag ?? 0;
+            return _layout.EventShards.Sum(shard => _db.StreamGroupInfo(shard.Events).FirstOrDefault(static g => g.Name == RedisLayout.AnalyticsGroup).Lag ?? 0);
         }
         catch (RedisException)
         {
@@ -48,7 +48,7 @@ internal sealed class ServiceMetrics
     {
         try
         {
-            return (long)_db.HashGet(_layout.AnalyticsCounts, field);
+            return _layout.EventShards.Sum(shard => (long)_db.HashGet(shard.AnalyticsCounts, field));
         }
         catch (RedisException)
         {

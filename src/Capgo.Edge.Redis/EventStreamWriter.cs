@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace Capgo.Edge.Redis;
 
 /// <summary>
-/// Appends device events to the Redis stream <c>P events</c> (docs/events.md) on the edge's shared
-/// connection: one pipelined round trip per batch, trimmed with an approximate <c>MAXLEN</c>. A batch
+/// Appends device events to the Redis stream <c>P events</c> (docs/events.md), or with several event
+/// shards to the stream of each event's device shard (<see cref="RedisLayout.ShardOf"/>), on the edge's
+/// shared connection: one pipelined round trip per batch, trimmed with an approximate <c>MAXLEN</c>. A batch
 /// is sent until Redis has confirmed all of it, however long Redis is away, each time from its first
 /// unconfirmed entry, so nothing of it lands after what follows it. Entries arrive already in the
 /// stream's format, since the event type is the server's.
@@ -29,7 +30,7 @@ public sealed partial class EventStreamWriter
         _identity = identity;
         _time = time;
         _logger = logger;
-        _streamName = layout.Events.ToString();
+        _streamName = string.Join(", ", layout.EventShards.Select(static s => s.Events.ToString()));
     }
 
     /// <summary>The <c>edge</c> field of every entry: the name the heartbeats carry.</summary>
@@ -124,7 +125,7 @@ public sealed partial class EventStreamWriter
         {
             try
             {
-                tasks[i] = db.StreamAddAsync(_layout.Events, batch[from + i], messageId: null, maxLength: limits.MaxStreamLength, useApproximateMaxLength: true);
+                tasks[i] = db.StreamAddAsync(StreamOf(batch[from + i]), batch[from + i], messageId: null, maxLength: limits.MaxStreamLength, useApproximateMaxLength: true);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -147,6 +148,25 @@ public sealed partial class EventStreamWriter
 
         return (tasks.Length, string.Empty);
     }
+
+    /// <summary>The stream of the entry's device shard; the first when the entry names no device.</summary>
+    private RedisKey StreamOf(NameValueEntry[] entry)
+    {
+        if (_layout.EventShards.Count > 1)
+        {
+            foreach (var field in entry)
+            {
+                if (field.Name == DeviceIdField)
+                {
+                    return _layout.ShardOf(field.Value.ToString()).Events;
+                }
+            }
+        }
+
+        return _layout.EventShards[0].Events;
+    }
+
+    private static readonly RedisValue DeviceIdField = "device_id";
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Device events go to Redis stream {Stream} as edge {EdgeName}, instance {Instance}")]
     private static partial void LogStarted(ILogger logger, string stream, string edgeName, string instance);

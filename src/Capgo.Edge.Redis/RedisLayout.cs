@@ -4,26 +4,45 @@ namespace Capgo.Edge.Redis;
 
 /// <summary>
 /// The Redis key layout shared by publishers and edges (docs/redis-layout.md).
-/// Every key starts with <see cref="Prefix"/>; give it a hash tag (<c>{capgo}:</c>) on Redis Cluster
-/// so that the publish script's keys share one slot.
+/// Every projection key starts with <see cref="Prefix"/>; give it a hash tag (<c>{capgo}:</c>) on Redis
+/// Cluster so that the publish script's keys share one slot. Device events go to
+/// <see cref="EventShards"/>: with one shard (the default) its keys start with the prefix too; with
+/// more, each shard's keys carry a hash tag of their own (<see cref="EventShard"/>).
 /// </summary>
 public sealed class RedisLayout
 {
     public const string DefaultPrefix = "capgo:edge:";
 
-    public RedisLayout(string prefix = DefaultPrefix)
+    /// <summary>The most event shards a layout takes (<c>Events:Shards</c>).</summary>
+    public const int MaxEventShards = 64;
+
+    public RedisLayout(string prefix = DefaultPrefix, int eventShards = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(eventShards, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(eventShards, MaxEventShards);
         Prefix = prefix;
+        EventShards = [.. Enumerable.Range(0, eventShards).Select(i => new EventShard(i, ShardPrefix(prefix, i, eventShards)))];
         Generation = prefix + "generation";
         Apps = prefix + "apps";
         Tombstones = prefix + "tombstones";
         Edges = prefix + "edges";
         Changes = RedisChannel.Literal(prefix + "changes");
-        Events = prefix + "events";
     }
 
     public string Prefix { get; }
+
+    /// <summary>True when <see cref="Prefix"/> has a hash tag: every projection key then lives in one Redis Cluster slot.</summary>
+    public bool HasHashTag => HashSlots.Tag(Prefix) is not null;
+
+    /// <summary>The Redis Cluster slot of the projection's keys (meaningful when <see cref="HasHashTag"/>).</summary>
+    public int ProjectionSlot => HashSlots.Of(Generation.ToString());
+
+    /// <summary>Where device events go and are counted: edges write a device's events to <see cref="ShardOf"/>, the consumer reads every shard.</summary>
+    public IReadOnlyList<EventShard> EventShards { get; }
+
+    /// <summary>The shard of a device's events and registry entry.</summary>
+    public EventShard ShardOf(string deviceId) => EventShards[HashSlots.ShardOf(deviceId, EventShards.Count)];
 
     /// <summary>STRING: the last generation issued (microseconds since the Unix epoch, or more).</summary>
     public RedisKey Generation { get; }
@@ -40,8 +59,8 @@ public sealed class RedisLayout
     /// <summary>Pub/sub channel of announcements (JSON, see <see cref="Announcement"/>).</summary>
     public RedisChannel Changes { get; }
 
-    /// <summary>STREAM of device events written by edges (docs/events.md).</summary>
-    public RedisKey Events { get; }
+    /// <summary>The first event shard's stream (docs/events.md): the only one with the default single shard.</summary>
+    public RedisKey Events => EventShards[0].Events;
 
     /// <summary>HASH: <c>doc</c> (app document without overrides), <c>gen</c>.</summary>
     public RedisKey App(string appId) => Prefix + "app:" + appId;
@@ -73,33 +92,64 @@ public sealed class RedisLayout
     /// <summary>The consumer group of the control plane's event consumer on <see cref="Events"/>.</summary>
     public const string AnalyticsGroup = "analytics";
 
-    /// <summary>
-    /// HASH of one app's counts in one minute (Unix minutes): field <c>channel␟bundle␟metric</c> → count,
-    /// metrics <c>check:&lt;outcome&gt;</c>, <c>install</c>, <c>fail</c>, <c>download</c>.
-    /// </summary>
-    public RedisKey StatsMinute(string appId, long minute) => Prefix + "stats:" + appId + ":m:" + minute;
+    // The aggregates of the first event shard (all of them with the default single shard); code that
+    // reads or writes events goes through EventShards and ShardOf.
 
-    /// <summary>HASH of one app's counts in one hour (Unix hours), as <see cref="StatsMinute"/>: what long windows read.</summary>
-    public RedisKey StatsHour(string appId, long hour) => Prefix + "stats:" + appId + ":h:" + hour;
+    /// <summary>The first shard's <see cref="EventShard.StatsMinute"/>.</summary>
+    public RedisKey StatsMinute(string appId, long minute) => EventShards[0].StatsMinute(appId, minute);
 
-    /// <summary>HYPERLOGLOG of the devices that sent any event on the bundle that day (Unix days).</summary>
-    public RedisKey ActiveDevices(string appId, string bundle, long day) => Prefix + "active:" + appId + ":" + day + ":" + bundle;
+    /// <summary>The first shard's <see cref="EventShard.StatsHour"/>.</summary>
+    public RedisKey StatsHour(string appId, long hour) => EventShards[0].StatsHour(appId, hour);
 
-    /// <summary>HYPERLOGLOG of the devices that reported an install or a failure of the bundle in that hour: what rollout guards count.</summary>
-    public RedisKey Reporters(string appId, string bundle, long hour) => Prefix + "reporters:" + appId + ":" + hour + ":" + bundle;
+    /// <summary>The first shard's <see cref="EventShard.ActiveDevices"/>.</summary>
+    public RedisKey ActiveDevices(string appId, string bundle, long day) => EventShards[0].ActiveDevices(appId, bundle, day);
 
-    /// <summary>HASH: one device's registry entry (last seen, bundle, native version, platform, plugin, channel, custom id, last event).</summary>
-    public RedisKey Device(string appId, string deviceId) => Prefix + "device:" + appId + ":" + deviceId;
+    /// <summary>The first shard's <see cref="EventShard.Reporters"/>.</summary>
+    public RedisKey Reporters(string appId, string bundle, long hour) => EventShards[0].Reporters(appId, bundle, hour);
 
-    /// <summary>SET of the device ids that reported this <c>custom_id</c>.</summary>
-    public RedisKey CustomId(string appId, string customId) => Prefix + "custom:" + appId + ":" + customId;
+    /// <summary>The device's registry entry, in its own shard (<see cref="ShardOf"/>).</summary>
+    public RedisKey Device(string appId, string deviceId) => ShardOf(deviceId).Device(appId, deviceId);
 
-    /// <summary>HASH of the consumer's own counts: <c>processed</c>, <c>malformed</c>, <c>trimmed</c>.</summary>
-    public RedisKey AnalyticsCounts => Prefix + "analytics:counts";
+    /// <summary>The first shard's <see cref="EventShard.CustomId"/>.</summary>
+    public RedisKey CustomId(string appId, string customId) => EventShards[0].CustomId(appId, customId);
+
+    /// <summary>The first shard's <see cref="EventShard.AnalyticsCounts"/>.</summary>
+    public RedisKey AnalyticsCounts => EventShards[0].AnalyticsCounts;
 
     /// <summary>HASH of one release-API key, under the SHA-256 of the key (the key itself is never stored): <c>app</c>, <c>name</c>, <c>created</c>.</summary>
     public RedisKey ApiKey(string keyHash) => Prefix + "apikey:" + keyHash;
 
     /// <summary>SET of the hashes of an app's release-API keys.</summary>
     public RedisKey AppApiKeys(string appId) => Prefix + "app:" + appId + ":apikeys";
+
+    /// <summary>
+    /// The key prefix of shard <paramref name="index"/> of <paramref name="count"/>: the layout's own with
+    /// one shard (today's keys); else the prefix with a hash tag of the shard's own, <c>{tag.sI.K}</c> in
+    /// place of the prefix's tag, or <c>{sI.K}:</c> after a prefix without one. K is the first number
+    /// that puts the tag's slot in the middle half of the I-th of <paramref name="count"/> equal parts of
+    /// the slot range, so the shards land on different masters of a cluster whose masters hold equal
+    /// runs of slots (what <c>redis-cli --cluster create</c> makes).
+    /// </summary>
+    private static string ShardPrefix(string prefix, int index, int count)
+    {
+        if (count == 1)
+        {
+            return prefix;
+        }
+
+        var tag = HashSlots.Tag(prefix);
+        var width = (double)HashSlots.Count / count;
+        var center = width * (index + 0.5);
+        for (var k = 0; ; k++)
+        {
+            var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"s{index}.{k}");
+            var shardPrefix = tag is { } t
+                ? prefix[..t.Start] + prefix.Substring(t.Start, t.Length) + "." + name + prefix[(t.Start + t.Length)..]
+                : prefix + "{" + name + "}:";
+            if (Math.Abs(HashSlots.Of(shardPrefix) + 0.5 - center) <= width / 4)
+            {
+                return shardPrefix;
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Capgo.Edge.Redis;
@@ -24,15 +26,26 @@ public static class RedisServiceCollectionExtensions
             .Bind(configuration.GetSection(SyncOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<EventShardOptions>()
+            .Bind(configuration.GetSection(EventShardOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new EdgeIdentity(sp.GetRequiredService<IOptions<SyncOptions>>().Value.EdgeName));
-        services.AddSingleton(static sp => new RedisLayout(sp.GetRequiredService<IOptions<SyncOptions>>().Value.Prefix));
+        services.AddSingleton(static sp => new RedisLayout(
+            sp.GetRequiredService<IOptions<SyncOptions>>().Value.Prefix,
+            sp.GetRequiredService<IOptions<EventShardOptions>>().Value.Shards));
         services.AddSingleton(sp => new RedisConnections(
             configuration.GetConnectionString("Redis"),
             configuration.GetConnectionString("RedisPublisher"),
             sp.GetRequiredService<EdgeIdentity>()));
         services.AddSingleton<EventStreamWriter>();
         services.AddSingleton<OverrideWriter>();
+        services.AddHostedService(static sp => new ClusterLayoutGuard(
+            sp.GetRequiredService<RedisConnections>() is { HasEdge: true } connections ? connections.EdgeAsync : null,
+            sp.GetRequiredService<RedisLayout>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<ClusterLayoutGuard>>()));
         return services;
     }
 

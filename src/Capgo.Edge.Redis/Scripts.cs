@@ -129,13 +129,15 @@ internal static class Scripts
     /// of the batch is still pending for this consumer (none was claimed away and counted by another),
     /// the aggregates and the acknowledgement land together; otherwise nothing is written and the
     /// script answers <c>STALE</c>, and the consumer recomputes the batch from what it still owns.
-    /// KEYS: stream, counts. ARGV: group, consumer, n ids, the ids, then operations, each grouped by key
-    /// so that a key is written with one command where Redis has one and expires once:
-    /// <c>I key ttl n (field delta)×n</c> (HINCRBY), <c>P key ttl n member×n</c> (PFADD),
-    /// <c>D ttl nfields nrequired name×nfields n (key value×nfields)×n</c> (HSET of n registry entries;
-    /// a field past the first nrequired is left out when its value is empty), <c>S key ttl n member×n</c>
-    /// (SADD), <c>C field delta</c> (HINCRBY of the counts). Keys a consumer writes are its own (not in
-    /// KEYS): one Redis node. Long argument lists go to Redis in runs of 1 000 (Lua's unpack limit).
+    /// KEYS: stream, counts, then every key the operations write (all of one event shard, so one slot
+    /// on Redis Cluster, which routes the script by them). ARGV: group, consumer, n ids, the ids, then
+    /// operations, each grouped by key so that a key is written with one command where Redis has one and
+    /// expires once, the key given by its index k in KEYS:
+    /// <c>I k ttl n (field delta)×n</c> (HINCRBY), <c>P k ttl n member×n</c> (PFADD),
+    /// <c>D ttl nfields nrequired name×nfields n (k value×nfields)×n</c> (HSET of n registry entries;
+    /// a field past the first nrequired is left out when its value is empty), <c>S k ttl n member×n</c>
+    /// (SADD), <c>C field delta</c> (HINCRBY of the counts). Long argument lists go to Redis in runs of
+    /// 1 000 (Lua's unpack limit).
     /// </summary>
     public const string Aggregate = """
         local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -154,12 +156,12 @@ internal static class Scripts
         while i <= #ARGV do
           local op = ARGV[i]
           if op == 'I' then
-            local key, m = ARGV[i+1], tonumber(ARGV[i+3])
+            local key, m = KEYS[tonumber(ARGV[i+1])], tonumber(ARGV[i+3])
             for j = i + 4, i + 2 + 2*m, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j+1]) end
             redis.call('EXPIRE', key, ARGV[i+2])
             i = i + 4 + 2*m
           elseif op == 'P' or op == 'S' then
-            local key, m = ARGV[i+1], tonumber(ARGV[i+3])
+            local key, m = KEYS[tonumber(ARGV[i+1])], tonumber(ARGV[i+3])
             each(op == 'P' and 'PFADD' or 'SADD', key, i + 4, i + 3 + m)
             redis.call('EXPIRE', key, ARGV[i+2])
             i = i + 4 + m
@@ -178,8 +180,9 @@ internal static class Scripts
                   k = k + 2
                 end
               end
-              redis.call('HSET', ARGV[j], unpack(fields, 1, k))
-              redis.call('EXPIRE', ARGV[j], ttl)
+              local key = KEYS[tonumber(ARGV[j])]
+              redis.call('HSET', key, unpack(fields, 1, k))
+              redis.call('EXPIRE', key, ttl)
               j = j + 1 + nf
             end
             i = j

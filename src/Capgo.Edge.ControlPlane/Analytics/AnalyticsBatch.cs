@@ -9,10 +9,14 @@ namespace Capgo.Edge.ControlPlane.Analytics;
 /// bundle × metric for each minute and hour, active devices per bundle and day, the devices reporting
 /// installs or failures per bundle and hour (rollout guards), and each device's registry entry (its
 /// latest event wins). <see cref="WriteOperations"/> writes them as the aggregate script's operations,
-/// grouped by key: one write per counted field, one PFADD or SADD per set, one EXPIRE per key.
+/// grouped by key: one write per counted field, one PFADD or SADD per set, one EXPIRE per key. Every
+/// key is the event shard's whose entries the batch holds, so the script's keys share one slot.
 /// </summary>
-public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
+public sealed class AnalyticsBatch(EventShard shard, AnalyticsOptions options)
 {
+    /// <summary>The script's first two keys are the stream and the counts; the operations' keys follow (Lua counts from 1).</summary>
+    private const int FirstKey = 3;
+
     private const long Minute = 60_000;
     private const long Hour = 3_600_000;
     private const long Day = 86_400_000;
@@ -69,6 +73,9 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
         }
     }
 
+    /// <summary>How many keys <see cref="WriteOperations"/> writes: one per aggregate key the batch touches.</summary>
+    public int KeysLength => _counts.Count + _uniques.Count + _devices.Count + _customIds.Count;
+
     /// <summary>How many arguments <see cref="WriteOperations"/> writes.</summary>
     public int OperationsLength
     {
@@ -95,19 +102,23 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
     }
 
     /// <summary>
-    /// Writes the aggregate script's operations (after the ids), <see cref="OperationsLength"/> of them:
-    /// <c>I key ttl n (field delta)×n</c>, <c>P key ttl n member×n</c>,
-    /// <c>D ttl nfields nrequired name×nfields n (key value×nfields)×n</c>, <c>S key ttl n member×n</c>,
+    /// Writes the aggregate script's operations (after the ids), <see cref="OperationsLength"/> of them,
+    /// and the keys they write (after the stream and the counts), <see cref="KeysLength"/> of them, each
+    /// operation naming its key by its index k in the script's KEYS:
+    /// <c>I k ttl n (field delta)×n</c>, <c>P k ttl n member×n</c>,
+    /// <c>D ttl nfields nrequired name×nfields n (k value×nfields)×n</c>, <c>S k ttl n member×n</c>,
     /// then the consumer's own counts <c>C field delta</c>.
     /// </summary>
-    public void WriteOperations(Span<RedisValue> args)
+    public void WriteOperations(Span<RedisValue> args, Span<RedisKey> keys)
     {
         var at = 0;
+        var nextKey = 0;
         var hourTtl = Seconds(options.HourRetention);
         var deviceTtl = Seconds(options.DeviceRetention);
         foreach (var ((app, hourly, bucket), fields) in _counts)
         {
-            Write(args, ref at, "I", (string?)(hourly ? layout.StatsHour(app, bucket) : layout.StatsMinute(app, bucket)),
+            keys[nextKey] = hourly ? shard.StatsHour(app, bucket) : shard.StatsMinute(app, bucket);
+            Write(args, ref at, "I", FirstKey + nextKey++,
                 hourly ? hourTtl : Seconds(options.MinuteRetention), fields.Count);
             foreach (var ((channel, bundle, metric), delta) in fields)
             {
@@ -117,8 +128,8 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
 
         foreach (var ((app, bundle, bucket, reporters), members) in _uniques)
         {
-            var key = reporters ? layout.Reporters(app, bundle, bucket) : layout.ActiveDevices(app, bundle, bucket);
-            WriteMembers(args, ref at, "P", (string?)key, hourTtl, members);
+            keys[nextKey] = reporters ? shard.Reporters(app, bundle, bucket) : shard.ActiveDevices(app, bundle, bucket);
+            WriteMembers(args, ref at, "P", FirstKey + nextKey++, hourTtl, members);
         }
 
         Write(args, ref at, "D", deviceTtl, RegistryFields.Length, RequiredFields);
@@ -127,14 +138,16 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
         args[at++] = _devices.Count;
         foreach (var ((app, deviceId), device) in _devices)
         {
-            args[at++] = (string?)layout.Device(app, deviceId);
+            keys[nextKey] = shard.Device(app, deviceId);
+            args[at++] = FirstKey + nextKey++;
             device.WriteValues(args.Slice(at, RegistryFields.Length));
             at += RegistryFields.Length;
         }
 
         foreach (var ((app, customId), members) in _customIds)
         {
-            WriteMembers(args, ref at, "S", (string?)layout.CustomId(app, customId), deviceTtl, members);
+            keys[nextKey] = shard.CustomId(app, customId);
+            WriteMembers(args, ref at, "S", FirstKey + nextKey++, deviceTtl, members);
         }
 
         Write(args, ref at, "C", "processed", Counted);
@@ -150,7 +163,7 @@ public sealed class AnalyticsBatch(RedisLayout layout, AnalyticsOptions options)
         at += values.Length;
     }
 
-    private static void WriteMembers(Span<RedisValue> args, ref int at, string op, string? key, long ttl, HashSet<string> members)
+    private static void WriteMembers(Span<RedisValue> args, ref int at, string op, int key, long ttl, HashSet<string> members)
     {
         Write(args, ref at, op, key, ttl, members.Count);
         foreach (var member in members)

@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace Capgo.Edge.ControlPlane.Analytics;
 
 /// <summary>
-/// Counts the device events edges write (docs/events.md) as one consumer of the group
-/// <see cref="RedisLayout.AnalyticsGroup"/>: it reads a batch, merges what it adds
+/// Counts the device events edges write to one event shard (docs/events.md) as one consumer of the
+/// shard's group <see cref="RedisLayout.AnalyticsGroup"/> (the service runs one per shard): it reads a batch, merges what it adds
 /// (<see cref="AnalyticsBatch"/>) and writes that with the batch's acknowledgement in one script, which
 /// refuses when another consumer took any entry over meanwhile — so each entry counts exactly once,
 /// whichever consumer crashes or is slow. On start it first finishes what it left pending; entries
@@ -16,22 +16,25 @@ namespace Capgo.Edge.ControlPlane.Analytics;
 public sealed partial class AnalyticsConsumer
 {
     private readonly IDatabase _db;
-    private readonly RedisLayout _layout;
+    private readonly EventShard _shard;
     private readonly AnalyticsOptions _options;
     private readonly ILogger _logger;
-    private readonly RedisKey[] _scriptKeys;
 
-    public AnalyticsConsumer(IConnectionMultiplexer redis, RedisLayout layout, AnalyticsOptions options, ILogger<AnalyticsConsumer> logger)
+    /// <summary>A consumer of <paramref name="layout"/>'s event shard <paramref name="shard"/>.</summary>
+    public AnalyticsConsumer(IConnectionMultiplexer redis, RedisLayout layout, AnalyticsOptions options, ILogger<AnalyticsConsumer> logger, int shard = 0)
     {
         ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
         _db = redis.GetDatabase();
-        _layout = layout;
+        _shard = layout.EventShards[shard];
         _options = options;
         _logger = logger;
-        _scriptKeys = [layout.Events, layout.AnalyticsCounts];
         Name = options.ConsumerName is { Length: > 0 } name ? name : $"{Environment.MachineName}-{Environment.ProcessId}";
     }
+
+    /// <summary>The shard this consumer reads.</summary>
+    public EventShard Shard => _shard;
 
     /// <summary>This consumer's name in the group.</summary>
     public string Name { get; }
@@ -46,7 +49,7 @@ public sealed partial class AnalyticsConsumer
     {
         try
         {
-            await _db.StreamCreateConsumerGroupAsync(_layout.Events, RedisLayout.AnalyticsGroup, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
+            await _db.StreamCreateConsumerGroupAsync(_shard.Events, RedisLayout.AnalyticsGroup, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
@@ -108,7 +111,7 @@ public sealed partial class AnalyticsConsumer
 
     /// <summary>Reads one batch: <c>0</c> re-reads this consumer's pending entries, <c>&gt;</c> new ones.</summary>
     public async Task<StreamEntry[]> ReadAsync(RedisValue position) =>
-        await _db.StreamReadGroupAsync(_layout.Events, RedisLayout.AnalyticsGroup, Name, position, _options.BatchSize).ConfigureAwait(false);
+        await _db.StreamReadGroupAsync(_shard.Events, RedisLayout.AnalyticsGroup, Name, position, _options.BatchSize).ConfigureAwait(false);
 
     /// <summary>Takes over entries other consumers left pending too long, and counts them.</summary>
     public async Task<int> ClaimAsync()
@@ -118,12 +121,12 @@ public sealed partial class AnalyticsConsumer
         while (true)
         {
             var claimed = await _db.StreamAutoClaimAsync(
-                _layout.Events, RedisLayout.AnalyticsGroup, Name, (long)_options.ClaimAfter.TotalMilliseconds, start, _options.BatchSize).ConfigureAwait(false);
+                _shard.Events, RedisLayout.AnalyticsGroup, Name, (long)_options.ClaimAfter.TotalMilliseconds, start, _options.BatchSize).ConfigureAwait(false);
             if (claimed.DeletedIds.Length > 0)
             {
                 // Trimmed from the stream before anyone counted them: acknowledged so they stop being pending, and counted as lost.
-                await _db.StreamAcknowledgeAsync(_layout.Events, RedisLayout.AnalyticsGroup, claimed.DeletedIds).ConfigureAwait(false);
-                await _db.HashIncrementAsync(_layout.AnalyticsCounts, "trimmed", claimed.DeletedIds.Length).ConfigureAwait(false);
+                await _db.StreamAcknowledgeAsync(_shard.Events, RedisLayout.AnalyticsGroup, claimed.DeletedIds).ConfigureAwait(false);
+                await _db.HashIncrementAsync(_shard.AnalyticsCounts, "trimmed", claimed.DeletedIds.Length).ConfigureAwait(false);
             }
 
             done += await ProcessAsync(claimed.ClaimedEntries).ConfigureAwait(false);
@@ -145,7 +148,7 @@ public sealed partial class AnalyticsConsumer
         var batch = entries;
         while (batch.Length > 0)
         {
-            var counts = new AnalyticsBatch(_layout, _options);
+            var counts = new AnalyticsBatch(_shard, _options);
             foreach (var entry in batch)
             {
                 counts.Add(DeviceEventEntry.Parse(entry.Values));
@@ -172,15 +175,17 @@ public sealed partial class AnalyticsConsumer
     }
 
     /// <summary>
-    /// Sends the batch's script. Its arguments run to a few hundred kilobytes: a pooled array keeps them off
-    /// the large object heap, and goes back to the pool as soon as the call returns (the client renders the
+    /// Sends the batch's script. Its arguments run to a few hundred kilobytes: pooled arrays keep them off
+    /// the large object heap, and go back to the pool as soon as the call returns (the client renders the
     /// arguments when called).
     /// </summary>
     private Task<RespResult> EvaluateAsync(StreamEntry[] batch, AnalyticsBatch counts)
     {
         var operations = counts.OperationsLength;
         var length = 3 + batch.Length + operations;
+        var keyCount = 2 + counts.KeysLength;
         var args = ArrayPool<RedisValue>.Shared.Rent(length);
+        var keys = ArrayPool<RedisKey>.Shared.Rent(keyCount);
         try
         {
             (args[0], args[1], args[2]) = (RedisLayout.AnalyticsGroup, Name, batch.Length);
@@ -189,19 +194,21 @@ public sealed partial class AnalyticsConsumer
                 args[3 + i] = batch[i].Id;
             }
 
-            counts.WriteOperations(args.AsSpan(3 + batch.Length, operations));
-            return _db.ScriptEvaluateRespAsync(Scripts.Aggregate, _scriptKeys, args.AsMemory(0, length));
+            (keys[0], keys[1]) = (_shard.Events, _shard.AnalyticsCounts);
+            counts.WriteOperations(args.AsSpan(3 + batch.Length, operations), keys.AsSpan(2, keyCount - 2));
+            return _db.ScriptEvaluateRespAsync(Scripts.Aggregate, keys.AsMemory(0, keyCount), args.AsMemory(0, length));
         }
         finally
         {
             ArrayPool<RedisValue>.Shared.Return(args, clearArray: true);
+            ArrayPool<RedisKey>.Shared.Return(keys, clearArray: true);
         }
     }
 
     private async Task<StreamEntry[]> StillMineAsync(StreamEntry[] batch)
     {
         var pending = await _db.StreamPendingMessagesAsync(
-            _layout.Events, RedisLayout.AnalyticsGroup, batch.Length + 100_000, Name, batch[0].Id, batch[^1].Id).ConfigureAwait(false);
+            _shard.Events, RedisLayout.AnalyticsGroup, batch.Length + 100_000, Name, batch[0].Id, batch[^1].Id).ConfigureAwait(false);
         var mine = pending.Select(static p => p.MessageId).ToHashSet();
         return [.. batch.Where(e => mine.Contains(e.Id))];
     }

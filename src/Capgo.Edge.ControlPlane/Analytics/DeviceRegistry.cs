@@ -9,7 +9,10 @@ public sealed record DeviceEntry(string DeviceId, DateTimeOffset LastSeen, IRead
     public string? Get(string field) => Fields.TryGetValue(field, out var value) ? value : null;
 }
 
-/// <summary>Looks devices up in the registry the event consumer keeps, by device id or by custom id.</summary>
+/// <summary>
+/// Looks devices up in the registry the event consumer keeps, by device id (in the device's own event
+/// shard) or by custom id (in every shard: devices sharing one may live in different shards).
+/// </summary>
 public sealed class DeviceRegistry
 {
     private readonly IDatabase _db;
@@ -39,9 +42,9 @@ public sealed class DeviceRegistry
     /// <summary>Every device that reported <paramref name="customId"/> and still has an entry, most recently seen first.</summary>
     public async Task<IReadOnlyList<DeviceEntry>> FindByCustomIdAsync(string appId, string customId)
     {
-        var devices = await _db.SetMembersAsync(_layout.CustomId(appId, customId)).ConfigureAwait(false);
+        var shards = await Task.WhenAll(_layout.EventShards.Select(shard => _db.SetMembersAsync(shard.CustomId(appId, customId)))).ConfigureAwait(false);
         var entries = new List<DeviceEntry>();
-        foreach (var device in devices)
+        foreach (var device in shards.SelectMany(static members => members).Distinct())
         {
             if (await FindAsync(appId, device.ToString()).ConfigureAwait(false) is { } entry && entry.Get("custom_id") == customId)
             {

@@ -23,7 +23,9 @@ public sealed record DayActiveDevices(DateTimeOffset Day, IReadOnlyDictionary<st
 /// <summary>
 /// Reads what the event consumer counted (<see cref="AnalyticsBatch"/>): per bundle over a window, and
 /// a rollout bundle's installs, failures and reporting devices since a moment (rollout guards).
-/// Windows up to 6 hours read per-minute counts, longer ones per-hour counts.
+/// Windows up to 6 hours read per-minute counts, longer ones per-hour counts. Each event shard holds
+/// its own counts: they are added up, distinct devices included, since a device's events all go to one
+/// shard (<see cref="RedisLayout.ShardOf"/>).
 /// </summary>
 public sealed class ReleaseStats
 {
@@ -65,8 +67,7 @@ public sealed class ReleaseStats
         var result = new List<BundleStats>();
         foreach (var (bundle, metrics) in byBundle.OrderBy(static b => b.Key, StringComparer.Ordinal))
         {
-            var days = Enumerable.Range(0, (int)(now / Day - since / Day) + 1).Select(i => _layout.ActiveDevices(appId, bundle, since / Day + i)).ToArray();
-            var active = await _db.HyperLogLogLengthAsync(days).ConfigureAwait(false);
+            var active = await DistinctAsync(shard => Enumerable.Range(0, (int)(now / Day - since / Day) + 1).Select(i => shard.ActiveDevices(appId, bundle, since / Day + i))).ConfigureAwait(false);
             var installs = metrics.GetValueOrDefault(Metrics.Install);
             var failures = metrics.GetValueOrDefault(Metrics.Fail);
             var outcomes = metrics.Where(static m => m.Key.StartsWith(Metrics.CheckPrefix, StringComparison.Ordinal))
@@ -99,8 +100,8 @@ public sealed class ReleaseStats
             }
         }
 
-        var hours = Enumerable.Range(0, (int)(now / Hour - sinceMs / Hour) + 1).Select(i => _layout.Reporters(appId, bundle, sinceMs / Hour + i)).ToArray();
-        return (installs, failures, await _db.HyperLogLogLengthAsync(hours).ConfigureAwait(false));
+        var devices = await DistinctAsync(shard => Enumerable.Range(0, (int)(now / Hour - sinceMs / Hour) + 1).Select(i => shard.Reporters(appId, bundle, sinceMs / Hour + i))).ConfigureAwait(false);
+        return (installs, failures, devices);
     }
 
     /// <summary>
@@ -113,13 +114,13 @@ public sealed class ReleaseStats
         var last = _time.GetUtcNow().ToUnixTimeMilliseconds() / Minute;
         var reads = Enumerable.Range(0, minutes)
             .Select(i => last - minutes + 1 + i)
-            .Select(m => (Minute: m, Read: _db.HashGetAllAsync(_layout.StatsMinute(appId, m))))
+            .Select(m => (Minute: m, Reads: _layout.EventShards.Select(shard => _db.HashGetAllAsync(shard.StatsMinute(appId, m))).ToList()))
             .ToList();
         var result = new List<MinuteCounts>(minutes);
-        foreach (var (minute, read) in reads)
+        foreach (var (minute, shardReads) in reads)
         {
             long installs = 0, failures = 0;
-            foreach (var entry in await read.ConfigureAwait(false))
+            foreach (var entry in (await Task.WhenAll(shardReads).ConfigureAwait(false)).SelectMany(static e => e))
             {
                 var parts = entry.Name.ToString().Split(Metrics.Separator);
                 if (parts.Length == 3 && parts[1] == bundle)
@@ -145,7 +146,7 @@ public sealed class ReleaseStats
         var today = _time.GetUtcNow().ToUnixTimeMilliseconds() / Day;
         var reads = Enumerable.Range(0, days)
             .Select(i => today - days + 1 + i)
-            .Select(day => (Day: day, Counts: bundles.Select(b => (Bundle: b, Read: _db.HyperLogLogLengthAsync(_layout.ActiveDevices(appId, b, day)))).ToList()))
+            .Select(day => (Day: day, Counts: bundles.Select(b => (Bundle: b, Read: DistinctAsync(shard => [shard.ActiveDevices(appId, b, day)]))).ToList()))
             .ToList();
         var result = new List<DayActiveDevices>(days);
         foreach (var (day, counts) in reads)
@@ -162,15 +163,28 @@ public sealed class ReleaseStats
         return result;
     }
 
+    /// <summary>
+    /// The devices in the union of each shard's HyperLogLogs (<paramref name="keys"/>), added up over the
+    /// shards: a shard's keys share a slot, so one PFCOUNT each, pipelined.
+    /// </summary>
+    private async Task<long> DistinctAsync(Func<EventShard, IEnumerable<RedisKey>> keys)
+    {
+        var counts = await Task.WhenAll(_layout.EventShards.Select(shard => _db.HyperLogLogLengthAsync([.. keys(shard)]))).ConfigureAwait(false);
+        return counts.Sum();
+    }
+
     /// <summary>Every count between the two moments, by (channel, bundle, metric).</summary>
     private async Task<Dictionary<(string Channel, string Bundle, string Metric), long>> SumAsync(string appId, long since, long now)
     {
         var perMinute = TimeSpan.FromMilliseconds(now - since) <= MinuteWindowLimit;
-        var (unit, key) = perMinute ? (Minute, (Func<long, RedisKey>)(m => _layout.StatsMinute(appId, m))) : (Hour, h => _layout.StatsHour(appId, h));
+        var unit = perMinute ? Minute : Hour;
         var reads = new List<Task<HashEntry[]>>();
-        for (var bucket = since / unit; bucket <= now / unit; bucket++)
+        foreach (var shard in _layout.EventShards)
         {
-            reads.Add(_db.HashGetAllAsync(key(bucket)));
+            for (var bucket = since / unit; bucket <= now / unit; bucket++)
+            {
+                reads.Add(_db.HashGetAllAsync(perMinute ? shard.StatsMinute(appId, bucket) : shard.StatsHour(appId, bucket)));
+            }
         }
 
         var sums = new Dictionary<(string, string, string), long>();
