@@ -10,7 +10,7 @@ namespace Capgo.Edge.Core;
 /// <remarks>
 /// <para>
 /// Three layers, newest first: a delta of recent changes, the delta being merged (while a merge
-/// runs), and a frozen sorted base (<see cref="OverrideBase"/>, 18 bytes a device). A lookup tries
+/// runs), and a frozen sorted base (<see cref="OverrideBase"/>, 17 bytes a device). A lookup tries
 /// each in turn, so it is O(1) in the deltas and O(log n) in the base. A change goes to the newest
 /// delta — a removal of a device the layers below hold as a tombstone — in O(log n). When the delta
 /// outgrows a thirty-second of the base, it is frozen and merged into a new base on the thread pool,

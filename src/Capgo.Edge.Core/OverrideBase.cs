@@ -2,29 +2,41 @@ namespace Capgo.Edge.Core;
 
 /// <summary>
 /// The bulk of an app's overrides, frozen: device keys sorted, and beside each the index of its
-/// channel's name (<see cref="ChannelNames"/>). 18 bytes a device; a lookup is a binary search.
-/// Never changed once built: changes go to a delta, and a merge builds the next base.
+/// channel's name (<see cref="ChannelNames"/>), a byte while the pins name at most 256 channels (as
+/// good as always), else two. 17 bytes a device; a lookup is a binary search. Never changed once
+/// built: changes go to a delta, and a merge builds the next base.
 /// </summary>
 internal sealed class OverrideBase
 {
     public static readonly OverrideBase Empty = new([], []);
 
     private readonly DeviceKey[] _keys;
-    private readonly ushort[] _channels;
+    private readonly byte[]? _narrow;
+    private readonly ushort[]? _wide;
 
     /// <param name="keys">Sorted, each once; owned by the base from here on.</param>
-    /// <param name="channels">The channel index of each key.</param>
+    /// <param name="channels">The channel index of each key; kept only when an index needs two bytes.</param>
     public OverrideBase(DeviceKey[] keys, ushort[] channels)
     {
         _keys = keys;
-        _channels = channels;
+        if (channels.AsSpan().IndexOfAnyExceptInRange((ushort)0, byte.MaxValue) >= 0)
+        {
+            _wide = channels;
+            return;
+        }
+
+        _narrow = new byte[channels.Length];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            _narrow[i] = (byte)channels[i];
+        }
     }
 
     public int Count => _keys.Length;
 
     public DeviceKey KeyAt(int i) => _keys[i];
 
-    public ushort ChannelAt(int i) => _channels[i];
+    public ushort ChannelAt(int i) => _narrow is { } narrow ? narrow[i] : _wide![i];
 
     public bool TryFind(in DeviceKey key, out ushort channel)
     {
@@ -36,7 +48,7 @@ internal sealed class OverrideBase
             var order = keys[middle].CompareTo(key);
             if (order == 0)
             {
-                channel = _channels[middle];
+                channel = ChannelAt(middle);
                 return true;
             }
 
@@ -79,7 +91,7 @@ internal sealed class OverrideBase
             var order = i == _keys.Length ? 1 : j == keys.Length ? -1 : _keys[i].CompareTo(keys[j]);
             if (order < 0)
             {
-                (mergedKeys[n], mergedChannels[n]) = (_keys[i], _channels[i]);
+                (mergedKeys[n], mergedChannels[n]) = (_keys[i], ChannelAt(i));
                 n++;
                 i++;
                 continue;

@@ -82,6 +82,27 @@ public sealed class DeviceOverridesTests
     }
 
     [Fact]
+    public async Task Pins_naming_more_than_256_channels_keep_each_name_through_a_merge()
+    {
+        var ids = Ids(600);
+        var builder = new DeviceOverridesBuilder();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            builder.Add(ids[i], $"channel-{i % 300}");
+        }
+
+        var map = builder.Build(minimumMerge: 1);
+        foreach (var id in ids.Take(20))
+        {
+            Assert.True(map.Set(id, "channel-299"));
+        }
+
+        await Settled(map);
+        Assert.Equal(1, map.Merges);
+        Assert.All(ids.Select((id, i) => (id, i)), e => Assert.True(map.TryGet(e.id, out var c) && c == (e.i < 20 ? "channel-299" : $"channel-{e.i % 300}")));
+    }
+
+    [Fact]
     public void A_device_added_twice_to_a_builder_is_reported_and_kept_once()
     {
         var builder = new DeviceOverridesBuilder();
