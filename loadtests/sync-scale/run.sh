@@ -8,7 +8,7 @@
 #      per override = (RSS of 3 − RSS of 2) ÷ OVERRIDES,
 #   4. only when BIG > 0: the same apps with BIG overrides, for the RSS of a very large projection.
 # Usage: loadtests/sync-scale/run.sh [APPS=1000] [OVERRIDES=1000000] [BIG=0]
-# The default run takes about 40 s; BIG=10000000 adds about 3 minutes (generating and publishing).
+# The default run takes about 40 s; BIG=10000000 adds about 2 minutes (generating and publishing).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 apps=${1:-1000}
