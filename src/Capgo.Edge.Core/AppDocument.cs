@@ -101,7 +101,7 @@ public static class AppDocument
 
         CheckOnePublicChannelPerPlatform(channels);
 
-        var overrides = new DeviceOverrides();
+        var overrides = new DeviceOverridesBuilder();
         if (root.TryGetProperty("device_overrides", out var overridesElement) && overridesElement.ValueKind != JsonValueKind.Null)
         {
             if (overridesElement.ValueKind != JsonValueKind.Object)
@@ -128,13 +128,16 @@ public static class AppDocument
                     throw new ProjectionException(path, $"unknown channel '{channelName}'");
                 }
 
-                if (overrides.TryGet(property.Name, out _))
-                {
-                    throw new ProjectionException(path, "duplicate device id");
-                }
-
-                overrides.Set(property.Name, channel.Name);
+                overrides.Add(property.Name, channel.Name);
             }
+        }
+
+        // Sorted once, all pins at hand; a device named twice (in any case) is found side by side,
+        // and reported as the document spells its second mention.
+        if (!overrides.TryBuild(out var pins, out var duplicate))
+        {
+            var second = overridesElement.EnumerateObject().Where(p => Guid.Parse(p.Name) == duplicate).ElementAt(1);
+            throw new ProjectionException($"device_overrides[\"{second.Name}\"]", "duplicate device id");
         }
 
         var sorted = channels.ToArray();
@@ -147,7 +150,7 @@ public static class AppDocument
             bundles.ToFrozenDictionary(StringComparer.Ordinal),
             sorted,
             channelsByName.ToFrozenDictionary(StringComparer.Ordinal),
-            overrides,
+            pins,
             generation,
             source);
     }

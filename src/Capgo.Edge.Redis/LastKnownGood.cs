@@ -66,12 +66,13 @@ internal sealed partial class LastKnownGood
                 writer.Write(_source);
                 writer.Write(_time.GetUtcNow().ToUnixTimeMilliseconds());
                 writer.Write(apps.Count);
+                Span<byte> id = stackalloc byte[16];
                 foreach (var app in apps)
                 {
                     // The label first: the map may move on while it is written, and a later change
                     // carries a later generation, which the next reconcile then sees as different.
                     var overridesGeneration = app.Overrides.Generation;
-                    var entries = app.Overrides.Entries.ToList();
+                    var entries = app.Overrides.Pins.ToList();
                     writer.Write(app.Generation);
                     writer.Write(overridesGeneration);
                     writer.Write(app.Document.Length);
@@ -79,7 +80,8 @@ internal sealed partial class LastKnownGood
                     writer.Write(entries.Count);
                     foreach (var (device, channel) in entries)
                     {
-                        writer.Write(Guid.Parse(device).ToByteArray());
+                        device.TryWriteBytes(id);
+                        writer.Write(id);
                         writer.Write(channel);
                     }
                 }
@@ -130,12 +132,14 @@ internal sealed partial class LastKnownGood
                 var generation = reader.ReadInt64();
                 var overridesGeneration = reader.ReadInt64();
                 var document = AppDocument.Parse(reader.ReadBytes(reader.ReadInt32()), generation);
-                var overrides = new DeviceOverrides();
-                for (var pins = reader.ReadInt32(); pins > 0; pins--)
+                var pins = reader.ReadInt32();
+                var builder = new DeviceOverridesBuilder(pins);
+                for (; pins > 0; pins--)
                 {
-                    overrides.Set(new Guid(reader.ReadBytes(16)).ToString("D"), string.Intern(reader.ReadString()));
+                    builder.Add(new Guid(reader.ReadBytes(16)), reader.ReadString());
                 }
 
+                var overrides = builder.Build();
                 overrides.Generation = overridesGeneration;
                 apps.Add(document.WithOverrides(overrides));
             }

@@ -14,6 +14,9 @@ internal sealed record FetchedApp(AppSnapshot Parsed, DeviceOverrides Overrides)
 /// </summary>
 internal sealed partial class ProjectionReader
 {
+    /// <summary>Pins read in one <c>HGETALL</c>: about 5 MB of reply, a few milliseconds of Redis's time.</summary>
+    private const int WholeHashLimit = 100_000;
+
     private readonly ProjectionStore _store;
     private readonly RedisLayout _layout;
     private readonly EdgePresence _presence;
@@ -127,16 +130,35 @@ internal sealed partial class ProjectionReader
         _presence.Forget(db, appId);
     }
 
+    /// <summary>
+    /// Reads the app's pins: a hash of up to <see cref="WholeHashLimit"/> in one reply, a larger one in
+    /// pages, so that no single reply holds Redis for long. Pins are collected as they arrive and sorted
+    /// once; ids and names are read from the reply's bytes.
+    /// </summary>
     private async Task<DeviceOverrides> LoadOverridesAsync(IDatabase db, string appId, long ogen)
     {
         var key = _layout.AppOverrides(appId);
         var count = await db.HashLengthAsync(key).ConfigureAwait(false);
-        var map = new DeviceOverrides((int)Math.Min(count, int.MaxValue));
-        await foreach (var entry in db.HashScanAsync(key, pageSize: 10_000).ConfigureAwait(false))
+        DeviceOverridesBuilder builder;
+        if (count <= WholeHashLimit)
         {
-            map.Set(entry.Name.ToString(), string.Intern(entry.Value.ToString()));
+            var entries = await db.HashGetAllAsync(key).ConfigureAwait(false);
+            builder = new DeviceOverridesBuilder(entries.Length);
+            foreach (var entry in entries)
+            {
+                builder.Add(((ReadOnlyMemory<byte>)entry.Name).Span, ((ReadOnlyMemory<byte>)entry.Value).Span);
+            }
+        }
+        else
+        {
+            builder = new DeviceOverridesBuilder((int)Math.Min(count, Array.MaxLength));
+            await foreach (var entry in db.HashScanAsync(key, pageSize: 10_000).ConfigureAwait(false))
+            {
+                builder.Add(((ReadOnlyMemory<byte>)entry.Name).Span, ((ReadOnlyMemory<byte>)entry.Value).Span);
+            }
         }
 
+        var map = builder.Build();
         map.Generation = ogen;
         return map;
     }

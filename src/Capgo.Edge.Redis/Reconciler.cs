@@ -109,6 +109,10 @@ internal sealed partial class Reconciler
             _status.Healthy();
             if (!_store.IsLoaded)
             {
+                // The first pass reads every app at once, and its replies (several times the size of
+                // what is kept) are garbage now. They are collected and handed back to the OS here,
+                // once, before the edge takes traffic, instead of held in the GC's budgets.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 _store.MarkLoaded();
                 LogReady(_logger, _store.Count, _identity.Name);
             }

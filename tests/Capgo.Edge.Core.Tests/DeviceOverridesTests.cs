@@ -1,3 +1,5 @@
+using static Capgo.Edge.Core.Tests.OverrideMaps;
+
 namespace Capgo.Edge.Core.Tests;
 
 public sealed class DeviceOverridesTests
@@ -62,5 +64,26 @@ public sealed class DeviceOverridesTests
         Assert.Equal(ids.Length, map.Count);
         Parallel.ForEach(ids.Where(static (_, i) => i % 2 == 0), id => map.Remove(id));
         Assert.Equal(ids.Length / 2, map.Count);
+    }
+    [Fact]
+    public void Looking_a_pin_up_allocates_nothing_in_the_base_or_a_delta()
+    {
+        var ids = Ids(1_000);
+        var map = Build(ids, "beta", minimumMerge: 1_000_000);
+        map.Set(NewId(1), "production");
+        map.Remove(ids[2]);
+        string[] probes = [ids[7], NewId(1), ids[2], NewId(3)];
+        foreach (var probe in probes)
+        {
+            map.TryGet(probe, out _);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            map.TryGet(probes[i % probes.Length], out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
