@@ -8,7 +8,9 @@ namespace Capgo.Edge.Redis;
 /// Converges on Redis after anything missed: compares every app's generations with what is held —
 /// for equality, so neither a missed announcement nor a clock that went back leaves an app stale —
 /// reloads what differs, applies tombstones, and marks the projection loaded the first time.
-/// Runs on the sync loop.
+/// Every change script writes the fleet-wide <c>generation</c> counter, so a pass that finds it equal to
+/// the value read before the last complete pass reads nothing else: an idle fleet costs Redis one GET
+/// per edge and interval, whatever the number of apps. Runs on the sync loop.
 /// </summary>
 internal sealed partial class Reconciler
 {
@@ -23,6 +25,11 @@ internal sealed partial class Reconciler
     // that lag behind a flood of pins make progress between two passes; one lost for good does not.
     private readonly Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
 
+    // The generation counter read before the last pass that left nothing to catch up; null until one
+    // did. Compared for equality: a counter that went back or vanished (Redis back empty, restored from
+    // an older dump) is a change like any other.
+    private RedisValue? _settled;
+
     public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ILogger<Reconciler> logger)
     {
         _store = store;
@@ -33,11 +40,23 @@ internal sealed partial class Reconciler
         _logger = logger;
     }
 
-    /// <summary>One pass; true when Redis answered it all. An app with bad data is refused alone.</summary>
-    public async Task<bool> ReconcileAsync(IDatabase db)
+    /// <summary>
+    /// One pass; true when Redis answered it all. An app with bad data is refused alone. Unless
+    /// <paramref name="full"/>, a pass whose generation counter equals the settled one stops there.
+    /// </summary>
+    public async Task<bool> ReconcileAsync(IDatabase db, bool full = false)
     {
         try
         {
+            // Read before the apps: a change made during the pass moves it, and the next pass reads again.
+            var counter = await db.StringGetAsync(_layout.Generation).ConfigureAwait(false);
+            if (!full && _store.IsLoaded && _settled is { } settled && settled == counter)
+            {
+                _status.Healthy();
+                return true;
+            }
+
+            _settled = null;
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
             var pending = ids.Select(id => (Id: id.ToString(), Gen: db.HashGetAsync(_layout.App(id.ToString()), "gen"), OGen: db.StringGetAsync(_layout.AppOverridesGeneration(id.ToString())))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
@@ -106,6 +125,8 @@ internal sealed partial class Reconciler
             }
 
             // An app missing from Redis without a tombstone stays: Redis may have come back empty.
+            // Overrides still catching up need the next pass to compare them again.
+            _settled = _overridesBehind.Count == 0 ? counter : (RedisValue?)null;
             _status.Healthy();
             if (!_store.IsLoaded)
             {
