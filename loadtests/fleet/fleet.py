@@ -216,7 +216,7 @@ def latency(cli: Path, redis: Redis, edges: list[Edge], publishes: int, wait: bo
         listener.start()
     # Wall clock of a monotonic reading: generations are microseconds of Redis's clock, on this host.
     wall = time.time() - time.monotonic()
-    from_exit, from_publish, cli_exit_path, wait_total, wait_after_served = [], [], [], [], []
+    from_exit, from_publish, first_from_publish, cli_exit_path, wait_total, wait_after_served = [], [], [], [], [], []
     try:
         for i in range(publishes):
             if listener is not None:
@@ -226,6 +226,9 @@ def latency(cli: Path, redis: Redis, edges: list[Edge], publishes: int, wait: bo
             last = max(served.values())
             published = int(generation) / 1e6 - wall  # monotonic time of the publish script's TIME
             from_publish.append((last - published) * 1000)
+            # The first edge is this run's baseline: one edge's apply on the machine as it is; the last,
+            # what fanning out to every edge adds.
+            first_from_publish.append((min(served.values()) - published) * 1000)
             cli_exit_path.append((end - published) * 1000)
             if wait:
                 wait_total.append((end - start) * 1000)
@@ -236,7 +239,8 @@ def latency(cli: Path, redis: Redis, edges: list[Edge], publishes: int, wait: bo
     finally:
         if listener is not None:
             listener.close()
-    result = {"publish_to_served_ms": summary(from_publish), "publish_to_cli_exit_ms": summary(cli_exit_path)}
+    result = {"publish_to_served_ms": summary(from_publish), "publish_to_first_served_ms": summary(first_from_publish),
+              "publish_to_cli_exit_ms": summary(cli_exit_path)}
     if wait:
         result |= {"cli_start_to_exit_ms": summary(wait_total), "served_to_cli_exit_ms": summary(wait_after_served)}
     else:
@@ -256,15 +260,20 @@ def table(report: dict) -> str:
         return f"| {label} | p50 {s['p50']} ms, p99 **{s['p99']}** ms, max {s['max']} ms (n {s['n']}) |"
 
     plain, waited = report["latency"], report["latency_wait"]
+    rows += [f"| machine | load average {report['load']} at the start of the changes; probe {report['probe']} |"]
     rows += [
         line("publish: CLI exit → all edges serve", plain["cli_exit_to_served_ms"]),
         line("publish: publish script → all edges serve", plain["publish_to_served_ms"]),
+        line("publish: publish script → first edge serves (baseline)", plain["publish_to_first_served_ms"]),
         line("publish: publish script → CLI exit", plain["publish_to_cli_exit_ms"]),
-        line("--wait: publish script → all edges serve", waited["publish_to_served_ms"]),
-        line("--wait: publish script → CLI exit", waited["publish_to_cli_exit_ms"]),
-        line("--wait: last edge serves → CLI exit", waited["served_to_cli_exit_ms"]),
-        line("--wait: CLI start → exit", waited["cli_start_to_exit_ms"]),
     ]
+    if waited:
+        rows += [
+            line("--wait: publish script → all edges serve", waited["publish_to_served_ms"]),
+            line("--wait: publish script → CLI exit", waited["publish_to_cli_exit_ms"]),
+            line("--wait: last edge serves → CLI exit", waited["served_to_cli_exit_ms"]),
+            line("--wait: CLI start → exit", waited["cli_start_to_exit_ms"]),
+        ]
     return "| measure | figure |\n|---|---|\n" + "\n".join(rows)
 
 
@@ -281,6 +290,7 @@ def main() -> int:
     parser.add_argument("--publishes", type=int, help="changes timed, without and then with --wait")
     parser.add_argument("--reconcile", type=float, help="Sync:ReconcileInterval in seconds (default: the edges' own, 5)")
     parser.add_argument("--probe", choices=["ack", "http"], default="ack")
+    parser.add_argument("--skip-wait", action="store_true", help="time the changes without --wait only")
     args = parser.parse_args()
     apps = args.apps or (200 if args.smoke else 10_000)
     count = args.edges or (3 if args.smoke else 10)
@@ -307,12 +317,15 @@ def main() -> int:
         time.sleep(reconcile_s)
         idle = idle_cost(redis, count, intervals, reconcile_s)
         log(f"idle: {idle['per_edge_per_interval']} commands per edge per interval {idle['by_command']}")
-        log(f"{publishes} changes of {APP}, probe {args.probe}")
+        load = open("/proc/loadavg").read().split()[0]
+        log(f"{publishes} changes of {APP}, probe {args.probe}, load average {load}")
         plain = latency(args.cli, redis, edges, publishes, wait=False, probe_kind=args.probe)
-        log(f"{publishes} changes with --wait")
-        waited = latency(args.cli, redis, edges, publishes, wait=True, probe_kind=args.probe)
+        waited = {}
+        if not args.skip_wait:
+            log(f"{publishes} changes with --wait")
+            waited = latency(args.cli, redis, edges, publishes, wait=True, probe_kind=args.probe)
         report = {"apps": apps, "edges": count, "probe": args.probe, "reconcile_s": reconcile_s, "fill_s": round(fill_s, 1),
-                  "ready_s": round(ready_s, 1), "idle": idle, "latency": plain, "latency_wait": waited}
+                  "ready_s": round(ready_s, 1), "load": load, "idle": idle, "latency": plain, "latency_wait": waited}
         (args.results / "results.json").write_text(json.dumps(report, indent=2))
         text = table(report)
         (args.results / "results.md").write_text(text + "\n")

@@ -5,7 +5,7 @@
 # CLI, 10 edge processes (Release, Redis mode, default sync intervals); see loadtests/fleet/fleet.py.
 #
 #   loadtests/fleet/run.sh [--smoke] [--no-build] [--apps N] [--edges N] [--intervals N]
-#                          [--publishes M] [--reconcile SECONDS] [--probe ack|http]
+#                          [--publishes M] [--reconcile SECONDS] [--probe ack|http] [--skip-wait]
 #   (--smoke: 200 apps, 3 edges, 2 intervals, 10 publishes: about a minute)
 set -euo pipefail
 
@@ -17,8 +17,8 @@ args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0 ;;
-    --smoke|--apps|--edges|--intervals|--publishes|--reconcile|--probe)
-      args+=("$1"); [[ "$1" == --smoke ]] || { args+=("$2"); shift; } ;;
+    --smoke|--apps|--edges|--intervals|--publishes|--reconcile|--probe|--skip-wait)
+      args+=("$1"); [[ "$1" == --smoke || "$1" == --skip-wait ]] || { args+=("$2"); shift; } ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
