@@ -23,7 +23,8 @@ internal sealed partial class Reconciler
 
     // Per app whose overrides generation differed from Redis's alone: the one held then. Announcements
     // that lag behind a flood of pins make progress between two passes; one lost for good does not.
-    private readonly Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
+    // Rebuilt by every complete pass, so an app deleted meanwhile does not keep the edge from settling.
+    private Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
 
     // The generation counter read before the last pass that left nothing to catch up; null until one
     // did. Compared for equality: a counter that went back or vanished (Redis back empty, restored from
@@ -61,6 +62,7 @@ internal sealed partial class Reconciler
             var pending = ids.Select(id => (Id: id.ToString(), Gen: db.HashGetAsync(_layout.App(id.ToString()), "gen"), OGen: db.StringGetAsync(_layout.AppOverridesGeneration(id.ToString())))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
             var stale = new List<string>();
+            var behind = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             foreach (var (id, genTask, ogenTask) in pending)
             {
                 var (genValue, ogenValue) = (await genTask.ConfigureAwait(false), await ogenTask.ConfigureAwait(false));
@@ -91,15 +93,11 @@ internal sealed partial class Reconciler
                     // catching up; reloading a large map on every pass would be wasted. Without progress
                     // since the last pass, an announcement was lost and the overrides are read again.
                     var progress = !_overridesBehind.TryGetValue(id, out var before) || before != held.Overrides.Generation;
-                    _overridesBehind[id] = held.Overrides.Generation;
+                    behind[id] = held.Overrides.Generation;
                     if (!progress)
                     {
                         stale.Add(id);
                     }
-                }
-                else
-                {
-                    _overridesBehind.Remove(id);
                 }
             }
 
@@ -126,7 +124,8 @@ internal sealed partial class Reconciler
 
             // An app missing from Redis without a tombstone stays: Redis may have come back empty.
             // Overrides still catching up need the next pass to compare them again.
-            _settled = _overridesBehind.Count == 0 ? counter : (RedisValue?)null;
+            _overridesBehind = behind;
+            _settled = behind.Count == 0 ? counter : (RedisValue?)null;
             _status.Healthy();
             if (!_store.IsLoaded)
             {
