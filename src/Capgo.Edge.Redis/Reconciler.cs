@@ -8,9 +8,10 @@ namespace Capgo.Edge.Redis;
 /// Converges on Redis after anything missed: compares every app's generations with what is held —
 /// for equality, so neither a missed announcement nor a clock that went back leaves an app stale —
 /// reloads what differs, applies tombstones, and marks the projection loaded the first time.
-/// Every change script writes the fleet-wide <c>generation</c> counter, so a pass that finds it equal to
-/// the value read before the last complete pass reads nothing else: an idle fleet costs Redis one GET
-/// per edge and interval, whatever the number of apps. Runs on the sync loop.
+/// Every change script writes the fleet-wide <c>generation</c> counter, so a pass that finds it at the
+/// value up to which this edge holds every change (<see cref="ChangeCounter"/>) reads nothing else: a
+/// fleet that missed nothing costs Redis one GET per edge and interval, whatever the number of apps.
+/// Runs on the sync loop.
 /// </summary>
 internal sealed partial class Reconciler
 {
@@ -26,13 +27,11 @@ internal sealed partial class Reconciler
     // Rebuilt by every complete pass, so an app deleted meanwhile does not keep the edge from settling.
     private Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
 
-    // The generation counter read before the last pass that left nothing to catch up; null until one
-    // did. Compared for equality: a counter that went back or vanished (Redis back empty, restored from
-    // an older dump) is a change like any other.
-    private RedisValue? _settled;
+    private readonly ChangeCounter _changes;
 
-    public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ILogger<Reconciler> logger)
+    public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ChangeCounter changes, ILogger<Reconciler> logger)
     {
+        _changes = changes;
         _store = store;
         _layout = layout;
         _reader = reader;
@@ -43,21 +42,23 @@ internal sealed partial class Reconciler
 
     /// <summary>
     /// One pass; true when Redis answered it all. An app with bad data is refused alone. Unless
-    /// <paramref name="full"/>, a pass whose generation counter equals the settled one stops there.
+    /// <paramref name="full"/>, a pass that finds the change counter where this edge holds every change
+    /// stops there. A counter that went back or vanished (Redis back empty, restored from an older dump)
+    /// differs like any other value.
     /// </summary>
     public async Task<bool> ReconcileAsync(IDatabase db, bool full = false)
     {
         try
         {
             // Read before the apps: a change made during the pass moves it, and the next pass reads again.
-            var counter = await db.StringGetAsync(_layout.Generation).ConfigureAwait(false);
-            if (!full && _store.IsLoaded && _settled is { } settled && settled == counter)
+            var counter = Counter(await db.StringGetAsync(_layout.Generation).ConfigureAwait(false));
+            if (!full && _store.IsLoaded && counter is { } now && _changes.Holds(now))
             {
                 _status.Healthy();
                 return true;
             }
 
-            _settled = null;
+            _changes.Forget();
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
             var pending = ids.Select(id => (Id: id.ToString(), Gen: db.HashGetAsync(_layout.App(id.ToString()), "gen"), OGen: db.StringGetAsync(_layout.AppOverridesGeneration(id.ToString())))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
@@ -125,7 +126,11 @@ internal sealed partial class Reconciler
             // An app missing from Redis without a tombstone stays: Redis may have come back empty.
             // Overrides still catching up need the next pass to compare them again.
             _overridesBehind = behind;
-            _settled = behind.Count == 0 ? counter : (RedisValue?)null;
+            if (behind.Count == 0 && counter is { } read)
+            {
+                _changes.Settle(read);
+            }
+
             _status.Healthy();
             if (!_store.IsLoaded)
             {
@@ -143,6 +148,19 @@ internal sealed partial class Reconciler
         {
             _status.Degraded(SyncReasons.RedisUnreachable, ex);
             return false;
+        }
+    }
+
+    /// <summary>The change counter; null when it is not a number (written by hand), so that every pass compares every app.</summary>
+    private static long? Counter(RedisValue value)
+    {
+        try
+        {
+            return Generations.Parse(value);
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

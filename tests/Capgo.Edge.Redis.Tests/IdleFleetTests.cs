@@ -1,6 +1,7 @@
 using System.Globalization;
 using Capgo.Edge.ControlPlane;
 using Capgo.Edge.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -8,8 +9,9 @@ namespace Capgo.Edge.Redis.Tests;
 
 /// <summary>
 /// An idle fleet costs Redis O(edges), not O(edges × apps) (docs/sync.md): an edge whose reconcile finds
-/// the fleet-wide generation counter unchanged reads nothing else, and one that finds it changed — a
-/// missed announcement, Redis back empty, a counter gone back or gone — compares every app. Each test
+/// the fleet-wide change counter where it holds every change (after a reconcile, or after applying every
+/// announcement) reads nothing else, and one that finds another value — a missed announcement, Redis
+/// back empty, a counter gone back or gone — compares every app. Each test
 /// has a redis-server of its own, so <c>INFO commandstats</c> counts that edge's commands alone.
 /// </summary>
 [Collection(SharedRedis.Name)]
@@ -17,6 +19,8 @@ public sealed class IdleFleetTests(ITestOutputHelper output)
 {
     /// <summary>The commands a reconcile sends per app, or for the app list.</summary>
     private static readonly string[] PerAppCommands = ["smembers", "sscan", "hget", "hmget", "hgetall", "hlen", "hscan", "exists"];
+
+    private const string Other = "com.demo.other";
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
@@ -45,6 +49,39 @@ public sealed class IdleFleetTests(ITestOutputHelper output)
         // both run every 200 ms, as both do every 5 s by default). INFO and CONFIG are this test's own.
         var edgeCalls = calls.Where(static c => !c.Key.StartsWith("info", StringComparison.Ordinal) && !c.Key.StartsWith("config", StringComparison.Ordinal)).Sum(static c => c.Value);
         Assert.True(edgeCalls <= 10 * calls["get"], $"{edgeCalls} commands over {calls["get"]} passes");
+    }
+
+    [Fact]
+    public async Task An_edge_that_applies_every_announcement_holds_the_counter_without_reading_the_app_list()
+    {
+        await using var redis = await IsolatedRedis.StartAsync();
+        var publisher = redis.Publisher(_layout);
+        await publisher.PublishAsync(Documents.Sample(withOverrides: false));
+        await publisher.PublishAsync(Documents.Sample(appId: Other, withOverrides: false));
+
+        // A reconcile interval longer than the test: only announcements move what the edge holds.
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions
+        {
+            Redis = redis.Server.ConnectionString,
+            Name = "busy",
+            Prefix = _layout.Prefix,
+            ReconcileInterval = TimeSpan.FromMinutes(1),
+            WaitForApps = [Documents.AppId, Other],
+        });
+        await redis.ResetStatsAsync();
+
+        // One change of each kind, each announced.
+        await publisher.PublishAsync(Documents.Sample(betaBundle: "1.5.0", withOverrides: false));
+        var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
+        await publisher.DeleteAsync(Other);
+        var counter = Generations.Parse(await redis.Mux.GetDatabase().StringGetAsync(_layout.Generation));
+        await Eventually.TrueAsync(
+            () => edge.Store.Find(Other) is null && edge.Store.Find(Documents.AppId)?.Overrides.Generation == ogen,
+            "every announcement applied");
+
+        Assert.True(edge.Services.GetRequiredService<ChangeCounter>().Holds(counter), "the edge should hold every change up to the counter");
+        var calls = await redis.CallsAsync();
+        Assert.False(calls.ContainsKey("smembers"), "no reconcile should have read the app list");
     }
 
     [Fact]
