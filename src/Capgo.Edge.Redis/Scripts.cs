@@ -20,8 +20,9 @@ internal static class Scripts
         local function nextgen(key)
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-          follows = redis.call('GET', key) or '0'
-          local last = tonumber(follows)
+          local last = tonumber(redis.call('GET', key) or '0')
+          -- Written as a number always, so that the announcement stays valid JSON whatever the key holds.
+          follows = string.format('%.0f', last)
           if now <= last then now = last + 1 end
           local s = string.format('%.0f', now)
           redis.call('SET', key, s)
