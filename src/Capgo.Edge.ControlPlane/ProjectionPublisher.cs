@@ -42,8 +42,17 @@ public sealed class ProjectionPublisher
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>How long an edge may stay silent and still count as live.</summary>
+    /// <summary>
+    /// How long an edge may stay silent and still count as live: three of its heartbeats at the longest
+    /// <c>Sync:HeartbeatInterval</c> (5 s), so two lost ones do not drop it.
+    /// </summary>
     public TimeSpan EdgeLiveness { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often <see cref="WaitForEdgesAsync"/> reads the acknowledgements: one pipelined round trip of
+    /// 1 + edges commands, short next to the publish → served time it waits for.
+    /// </summary>
+    private static readonly TimeSpan WaitPollInterval = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Validates and publishes one app document; returns its new generation.</summary>
     /// <remarks>
@@ -221,15 +230,18 @@ public sealed class ProjectionPublisher
         var edges = await LiveEdgesAsync().ConfigureAwait(false);
         while (true)
         {
-            var (gen, ogen) = await Generations.ReadAsync(_db, _layout, appId).ConfigureAwait(false);
-            var current = overrides ? ogen : gen;
+            // One round trip per poll whatever the number of edges: every read is sent before any is awaited.
+            var current = Generations.ReadAsync(_db, _layout, appId);
+            var acks = edges.Select(edge => _db.HashGetAsync(_layout.EdgeApps(edge), appId)).ToList();
+            var (gen, ogen) = await current.ConfigureAwait(false);
+            var now = overrides ? ogen : gen;
             var serving = new List<string>();
             var lagging = new List<string>();
-            foreach (var edge in edges)
+            for (var i = 0; i < edges.Count; i++)
             {
-                var (ackGen, ackOgen) = Generations.ParseAck(await _db.HashGetAsync(_layout.EdgeApps(edge), appId).ConfigureAwait(false));
+                var (ackGen, ackOgen) = Generations.ParseAck(await acks[i].ConfigureAwait(false));
                 var held = overrides ? ackOgen : ackGen;
-                (held == generation || (held == current && current != 0) ? serving : lagging).Add(edge);
+                (held == generation || (held == now && now != 0) ? serving : lagging).Add(edges[i]);
             }
 
             var state = new WaitResult(lagging.Count == 0, serving, lagging);
@@ -240,7 +252,7 @@ public sealed class ProjectionPublisher
 
             progress?.Report(state);
 
-            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(WaitPollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 }

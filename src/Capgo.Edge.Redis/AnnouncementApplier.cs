@@ -8,7 +8,7 @@ namespace Capgo.Edge.Redis;
 /// Applies one announcement to the projection, on the sync loop (<see cref="SyncLoop"/>). Redis holds the
 /// truth: an announcement says what changed, and what differs from what is held is read from Redis.
 /// </summary>
-internal sealed partial class AnnouncementApplier(ProjectionStore store, ProjectionReader reader, EdgePresence presence, RedisLayout layout, ILogger<AnnouncementApplier> logger)
+internal sealed partial class AnnouncementApplier(ProjectionStore store, ProjectionReader reader, EdgePresence presence, RedisLayout layout, ChangeCounter changes, ILogger<AnnouncementApplier> logger)
 {
     /// <summary>
     /// Applies one announcement. Generations are compared for equality only: what differs from what is
@@ -36,7 +36,8 @@ internal sealed partial class AnnouncementApplier(ProjectionStore store, Project
                 {
                     // Published before the overrides held were read (a reload read a later state). After
                     // Redis's clock went back this also skips news; the reconcile finds the difference.
-                    break;
+                    changes.Forget();
+                    return;
                 }
 
                 if (announcement.Previous != map.Generation)
@@ -74,6 +75,8 @@ internal sealed partial class AnnouncementApplier(ProjectionStore store, Project
 
                 break;
         }
+
+        changes.Applied(announcement);
     }
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Information, Message = "Override announcement for {AppId} follows generation {Previous}, held {Held}: an announcement was missed; reloading the overrides")]

@@ -8,6 +8,9 @@ namespace Capgo.Edge.Redis;
 /// Converges on Redis after anything missed: compares every app's generations with what is held —
 /// for equality, so neither a missed announcement nor a clock that went back leaves an app stale —
 /// reloads what differs, applies tombstones, and marks the projection loaded the first time.
+/// Every change script writes the fleet-wide <c>generation</c> counter, so a pass that finds it at the
+/// value up to which this edge holds every change (<see cref="ChangeCounter"/>) reads nothing else: a
+/// fleet that missed nothing costs Redis one GET per edge and interval, whatever the number of apps.
 /// Runs on the sync loop.
 /// </summary>
 internal sealed partial class Reconciler
@@ -21,10 +24,14 @@ internal sealed partial class Reconciler
 
     // Per app whose overrides generation differed from Redis's alone: the one held then. Announcements
     // that lag behind a flood of pins make progress between two passes; one lost for good does not.
-    private readonly Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
+    // Rebuilt by every complete pass, so an app deleted meanwhile does not keep the edge from settling.
+    private Dictionary<string, long> _overridesBehind = new(StringComparer.OrdinalIgnoreCase);
 
-    public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ILogger<Reconciler> logger)
+    private readonly ChangeCounter _changes;
+
+    public Reconciler(ProjectionStore store, RedisLayout layout, ProjectionReader reader, SyncStatus status, EdgeIdentity identity, ChangeCounter changes, ILogger<Reconciler> logger)
     {
+        _changes = changes;
         _store = store;
         _layout = layout;
         _reader = reader;
@@ -33,15 +40,30 @@ internal sealed partial class Reconciler
         _logger = logger;
     }
 
-    /// <summary>One pass; true when Redis answered it all. An app with bad data is refused alone.</summary>
-    public async Task<bool> ReconcileAsync(IDatabase db)
+    /// <summary>
+    /// One pass; true when Redis answered it all. An app with bad data is refused alone. Unless
+    /// <paramref name="full"/>, a pass that finds the change counter where this edge holds every change
+    /// stops there. A counter that went back or vanished (Redis back empty, restored from an older dump)
+    /// differs like any other value.
+    /// </summary>
+    public async Task<bool> ReconcileAsync(IDatabase db, bool full = false)
     {
         try
         {
+            // Read before the apps: a change made during the pass moves it, and the next pass reads again.
+            var counter = Counter(await db.StringGetAsync(_layout.Generation).ConfigureAwait(false));
+            if (!full && _store.IsLoaded && counter is { } now && _changes.Holds(now))
+            {
+                _status.Healthy();
+                return true;
+            }
+
+            _changes.Forget();
             var ids = await db.SetMembersAsync(_layout.Apps).ConfigureAwait(false);
             var pending = ids.Select(id => (Id: id.ToString(), Gen: db.HashGetAsync(_layout.App(id.ToString()), "gen"), OGen: db.StringGetAsync(_layout.AppOverridesGeneration(id.ToString())))).ToList();
             var tombstones = await db.HashGetAllAsync(_layout.Tombstones).ConfigureAwait(false);
             var stale = new List<string>();
+            var behind = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
             foreach (var (id, genTask, ogenTask) in pending)
             {
                 var (genValue, ogenValue) = (await genTask.ConfigureAwait(false), await ogenTask.ConfigureAwait(false));
@@ -72,15 +94,11 @@ internal sealed partial class Reconciler
                     // catching up; reloading a large map on every pass would be wasted. Without progress
                     // since the last pass, an announcement was lost and the overrides are read again.
                     var progress = !_overridesBehind.TryGetValue(id, out var before) || before != held.Overrides.Generation;
-                    _overridesBehind[id] = held.Overrides.Generation;
+                    behind[id] = held.Overrides.Generation;
                     if (!progress)
                     {
                         stale.Add(id);
                     }
-                }
-                else
-                {
-                    _overridesBehind.Remove(id);
                 }
             }
 
@@ -106,6 +124,13 @@ internal sealed partial class Reconciler
             }
 
             // An app missing from Redis without a tombstone stays: Redis may have come back empty.
+            // Overrides still catching up need the next pass to compare them again.
+            _overridesBehind = behind;
+            if (behind.Count == 0 && counter is { } read)
+            {
+                _changes.Settle(read);
+            }
+
             _status.Healthy();
             if (!_store.IsLoaded)
             {
@@ -127,6 +152,19 @@ internal sealed partial class Reconciler
         {
             _status.Degraded(SyncReasons.RedisUnreachable, ex);
             return false;
+        }
+    }
+
+    /// <summary>The change counter; null when it is not a number (written by hand), so that every pass compares every app.</summary>
+    private static long? Counter(RedisValue value)
+    {
+        try
+        {
+            return Generations.Parse(value);
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

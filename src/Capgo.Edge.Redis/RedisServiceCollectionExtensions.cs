@@ -61,6 +61,7 @@ public static class RedisServiceCollectionExtensions
         services.AddSingleton<SyncStatus>();
         services.AddSingleton<EdgePresence>();
         services.AddSingleton<ProjectionReader>();
+        services.AddSingleton<ChangeCounter>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<AnnouncementApplier>();
         services.AddSingleton<LastKnownGood>();

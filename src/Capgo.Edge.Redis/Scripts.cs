@@ -11,13 +11,18 @@ internal static class Scripts
     /// <summary>
     /// Generations are microseconds of Redis's own clock, or last + 1 when that is not newer: unique
     /// names of changes that tell their age. Edges compare them for equality only, so a generation from
-    /// a clock that went back (Redis back empty on a host whose clock is behind) still applies.
+    /// a clock that went back (Redis back empty on a host whose clock is behind) still applies. The value
+    /// it replaced is <c>follows</c>, which every announcement names: an edge that applied the
+    /// announcement of exactly that value holds every change up to this one (docs/sync.md).
     /// </summary>
     private const string NextGeneration = """
+        local follows = '0'
         local function nextgen(key)
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
           local last = tonumber(redis.call('GET', key) or '0')
+          -- Written as a number always, so that the announcement stays valid JSON whatever the key holds.
+          follows = string.format('%.0f', last)
           if now <= last then now = last + 1 end
           local s = string.format('%.0f', now)
           redis.call('SET', key, s)
@@ -69,7 +74,7 @@ internal static class Scripts
         if audit ~= '' then
           redis.call('XADD', KEYS[8], 'MAXLEN', '~', '100000', '*', 'entry', '{"generation":' .. gen .. ',' .. audit)
         end
-        redis.call('PUBLISH', ARGV[3], '{"type":"app","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
+        redis.call('PUBLISH', ARGV[3], '{"type":"app","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. ',"follows":' .. follows .. '}')
         return gen
         """;
 
@@ -106,7 +111,7 @@ internal static class Scripts
         local gen = nextgen(KEYS[1])
         redis.call('SET', KEYS[3], gen)
         redis.call('PUBLISH', ARGV[4], '{"type":"override","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen ..
-          ',"previous":' .. previous .. ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
+          ',"previous":' .. previous .. ',"follows":' .. follows .. ',"device_id":' .. cjson.encode(ARGV[2]) .. ',"channel":' .. cjson.encode(channel) .. '}')
         return gen
         """;
 
@@ -120,7 +125,7 @@ internal static class Scripts
         redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[7])
         redis.call('SREM', KEYS[2], ARGV[1])
         redis.call('HSET', KEYS[6], ARGV[1], gen)
-        redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. '}')
+        redis.call('PUBLISH', ARGV[2], '{"type":"delete","app_id":' .. cjson.encode(ARGV[1]) .. ',"generation":' .. gen .. ',"follows":' .. follows .. '}')
         return gen
         """;
 

@@ -204,7 +204,9 @@ internal sealed partial class SyncLoop : BackgroundService
                 break;
             case SyncEventKind.Restored:
                 LogReconnected(_logger);
-                await _reconciler.ReconcileAsync(db).ConfigureAwait(false);
+
+                // Redis may be another one now (restarted, failed over): every app is compared.
+                await _reconciler.ReconcileAsync(db, full: true).ConfigureAwait(false);
 
                 // Commands fail fast while Redis is away, so an acknowledgement written then is
                 // lost; writing every held app's again lets --wait see what this edge serves.

@@ -21,9 +21,13 @@ public sealed class SyncOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the edge reports itself alive.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often the edge reports itself alive. Publishers (<c>--wait</c>, <c>capgo-edge edges</c>, the
+    /// dashboard) count an edge live for 15 s after its last heartbeat, so the longest interval allowed
+    /// leaves room for two lost ones; the default is that longest, one ZADD per reconcile interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Keeps a last-known-good copy of the projection on disk, served when the edge starts while Redis is unreachable.</summary>
     public bool Snapshot { get; set; } = true;

@@ -19,6 +19,13 @@ public sealed class AnnouncementTests
         Assert.Equal(7, a.Generation);
     }
 
+    [Fact]
+    public void An_announcement_names_the_change_counter_it_follows_and_an_older_one_names_none()
+    {
+        Assert.Equal(41, Announcement.TryParse("""{"type":"app","app_id":"a.b","generation":42,"follows":41}"""u8)!.Follows);
+        Assert.Null(Announcement.TryParse("""{"type":"app","app_id":"a.b","generation":42}"""u8)!.Follows);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("[1,2]")]

@@ -40,8 +40,10 @@ public sealed class FaultTests(RedisFixture redis)
         var other = await Publisher.PublishAsync(Documents.Sample(appId: Other));
         await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == good && edge.GenerationOf(Other) == other, "both apps");
 
-        // A generation that is not a number: found by the next reconcile.
+        // A generation that is not a number, written with the change counter as every writer does:
+        // found by the next reconcile.
         await Db.HashSetAsync(_layout.App(Documents.AppId), "gen", "not-a-number");
+        await Db.StringIncrementAsync(_layout.Generation);
         await Eventually.TrueAsync(() => edge.Store.Rejected.ContainsKey(Documents.AppId), "the bad generation to be refused");
         Assert.Contains("not-a-number", edge.Store.Rejected[Documents.AppId], StringComparison.Ordinal);
 
