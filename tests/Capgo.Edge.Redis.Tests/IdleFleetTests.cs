@@ -75,11 +75,11 @@ public sealed class IdleFleetTests(ITestOutputHelper output)
         var ogen = await publisher.SetOverrideAsync(Documents.AppId, Documents.AndroidDevice, "development");
         await publisher.DeleteAsync(Other);
         var counter = Generations.Parse(await redis.Mux.GetDatabase().StringGetAsync(_layout.Generation));
+        // The counter moves after the change it follows is installed: wait for both.
+        var held = edge.Services.GetRequiredService<ChangeCounter>();
         await Eventually.TrueAsync(
-            () => edge.Store.Find(Other) is null && edge.Store.Find(Documents.AppId)?.Overrides.Generation == ogen,
-            "every announcement applied");
-
-        Assert.True(edge.Services.GetRequiredService<ChangeCounter>().Holds(counter), "the edge should hold every change up to the counter");
+            () => edge.Store.Find(Other) is null && edge.Store.Find(Documents.AppId)?.Overrides.Generation == ogen && held.Holds(counter),
+            "every announcement applied, the edge holding every change up to the counter");
         var calls = await redis.CallsAsync();
         Assert.False(calls.ContainsKey("smembers"), "no reconcile should have read the app list");
     }

@@ -177,10 +177,15 @@ public sealed class GrpcTests
     {
         var (offer, offerTrailers) = await CheckAsync(Vector(Vectors.AndroidRequest));
         var (upToDate, _) = await CheckAsync(Request(TestProjection.AndroidRequest(("version_name", TestProjection.OfferedVersion))));
+
+        // A reply made for this request alone (it quotes the request's version), not a shared one.
+        var (blocked, _) = await CheckAsync(Request(TestProjection.AndroidRequest(("defaultChannel", TestProjection.Next), ("version_build", "1.2.0"))));
         var http = await _edge.PostUpdatesAsync(Vectors.Bytes(Vectors.AndroidRequest));
 
         Assert.True(offer.HasGeneration && offer.Generation > 0, "the offer names no generation");
         Assert.Equal(offer.Generation, upToDate.Generation);
+        Assert.True(blocked.HasOld, blocked.ToString());
+        Assert.Equal(offer.Generation, blocked.Generation);
         Assert.Equal(offer.Generation, http.Generation);
         Assert.Null(offerTrailers.GetValue(GenerationTrailer));
         Assert.DoesNotContain("generation", System.Text.Encoding.UTF8.GetString(http.Body), StringComparison.Ordinal);

@@ -15,11 +15,12 @@ namespace Capgo.Edge.Server.Updates;
 [JsonConverter(typeof(TranscodingConverter))]
 internal sealed class CheckReply
 {
-    private CheckReply(UpdateReply message, byte[]? protobuf, byte[]? json)
+    private CheckReply(UpdateReply message, byte[]? protobuf, byte[]? json, long generation = 0)
     {
         Message = message;
         Protobuf = protobuf;
         Json = json;
+        Generation = generation;
     }
 
     public UpdateReply Message { get; }
@@ -30,8 +31,14 @@ internal sealed class CheckReply
     /// <summary>The body of <c>POST /updates</c>, for shared replies; null for a reply made for one request.</summary>
     public byte[]? Json { get; }
 
-    /// <summary>A reply for one request, encoded when written.</summary>
-    public static CheckReply For(UpdateReply message) => new(message, null, null);
+    /// <summary>
+    /// For a reply made for one call, the generation gRPC writes into its <c>generation</c> field (0: none).
+    /// <see cref="Message"/> stays without it, as JSON transcoding writes that message.
+    /// </summary>
+    public long Generation { get; }
+
+    /// <summary>A reply for one request, encoded when written; gRPC adds <paramref name="generation"/> when not 0.</summary>
+    public static CheckReply For(UpdateReply message, long generation = 0) => new(message, null, null, generation);
 
     /// <summary>A reply served to many calls, encoded now for every transport.</summary>
     public static CheckReply Shared(UpdateReply message) => new(message, message.ToByteArray(), UpdateReplyJson.Serialize(message));

@@ -82,6 +82,12 @@ internal static class UpdateServiceBinding
             return;
         }
 
+        if (reply.Generation != 0)
+        {
+            // A reply made for this call alone: its message is this call's own to complete.
+            reply.Message.Generation = reply.Generation;
+        }
+
         Write(reply.Message, context);
     }
 

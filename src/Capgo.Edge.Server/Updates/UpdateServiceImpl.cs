@@ -85,7 +85,7 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
     /// <summary>
     /// The reply naming the generation it was computed from in its <c>generation</c> field: a shared
     /// reply's bytes with the field appended, made once per snapshot; a reply built for this request
-    /// with the field set.
+    /// with the field added when the marshaller writes it.
     /// </summary>
     private static Task<CheckReply> Reply(in UpdateDecision decision, in UpdateCheck check, AppSnapshot app)
     {
@@ -94,9 +94,7 @@ internal sealed class UpdateServiceImpl : UpdateServiceBinding.ServiceBase
             return WithGeneration(shared, app);
         }
 
-        var message = ReplyBuilder.Build(decision, check);
-        message.Generation = app.Generation;
-        return Task.FromResult(CheckReply.For(message));
+        return Task.FromResult(CheckReply.For(ReplyBuilder.Build(decision, check), app.Generation));
     }
 
     /// <summary>A shared reply with the snapshot's generation appended, made once per snapshot and reply.</summary>
