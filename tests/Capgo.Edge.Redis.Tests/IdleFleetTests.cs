@@ -133,6 +133,47 @@ public sealed class IdleFleetTests(ITestOutputHelper output)
         Assert.Equal("1.4.0", body.GetProperty("version").GetString());
     }
 
+    [Fact]
+    public async Task An_app_deleted_while_its_overrides_lag_does_not_keep_the_edge_comparing_every_app()
+    {
+        await using var redis = await IsolatedRedis.StartAsync();
+        var publisher = redis.Publisher(_layout);
+        await publisher.PublishAsync(Documents.Sample());
+        await publisher.PublishAsync(Documents.Sample(appId: Other, withOverrides: false));
+
+        // The loop's own passes are a minute apart: this test makes them, on the edge's own reconciler.
+        await using var edge = await TestEdge.StartAsync(new TestEdgeOptions
+        {
+            Redis = redis.Server.ConnectionString,
+            Name = "lagging",
+            Prefix = _layout.Prefix,
+            ReconcileInterval = TimeSpan.FromMinutes(1),
+            WaitForApps = [Documents.AppId, Other],
+        });
+        var reconciler = edge.Services.GetRequiredService<Reconciler>();
+        var db = redis.Mux.GetDatabase();
+
+        // The loop's first pass done (the edge holds the counter), so no pass of its own runs beside these.
+        var published = Generations.Parse(await db.StringGetAsync(_layout.Generation));
+        await Eventually.TrueAsync(() => edge.Services.GetRequiredService<ChangeCounter>().Holds(published), "the edge's first pass");
+
+        // The app's overrides moved in Redis, counter included, without an announcement: a pass finds them
+        // behind and, as announcements may still be on their way, waits one more pass before reloading.
+        var counter = await db.StringIncrementAsync(_layout.Generation);
+        await db.StringSetAsync(_layout.AppOverridesGeneration(Documents.AppId), counter.ToString(CultureInfo.InvariantCulture));
+        Assert.True(await reconciler.ReconcileAsync(db));
+
+        // Deleted before that pass: nothing is behind any more, so the edge settles again.
+        await publisher.DeleteAsync(Documents.AppId);
+        await Eventually.TrueAsync(() => edge.Store.Find(Documents.AppId) is null, "the delete applied");
+        Assert.True(await reconciler.ReconcileAsync(db));
+
+        await redis.ResetStatsAsync();
+        Assert.True(await reconciler.ReconcileAsync(db));
+        var calls = await redis.CallsAsync();
+        Assert.False(calls.ContainsKey("smembers"), "a settled edge should not read the app list: " + string.Join(", ", calls.Keys));
+    }
+
     /// <summary>Writes the sample app as a publish would, in one transaction, without announcing it.</summary>
     private async Task WriteAppAsync(IDatabase db, long gen, string betaBundle, long? counter)
     {
