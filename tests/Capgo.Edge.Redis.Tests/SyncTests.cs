@@ -198,7 +198,8 @@ public sealed class SyncTests(RedisFixture redis, ITestOutputHelper output)
 
         await redis.RestartAsync();
         var gen = await Publisher.PublishAsync(Documents.Sample());
-        await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen, "the edge to load once Redis is up");
+        // An announcement may install the app before the first reconcile pass marks the projection loaded.
+        await Eventually.TrueAsync(() => edge.GenerationOf(Documents.AppId) == gen && edge.Store.IsLoaded, "the edge to load once Redis is up");
         (status, _) = await edge.CheckAsync(Documents.AndroidCheck());
         Assert.Equal(200, status);
     }
