@@ -25,9 +25,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-for tool in dotnet python3 wrk redis-server redis-cli; do
-  command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 2; }
-done
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+require_tools dotnet python3 wrk redis-server redis-cli
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-chaos-$mode"
@@ -38,11 +38,7 @@ trap 'rm -rf "$work"' EXIT
 server_dir="$root/src/Capgo.Edge.Server/bin/Release/net10.0"
 cli_dir="$root/src/Capgo.Edge.Cli/bin/Release/net10.0"
 if [[ $build -eq 1 ]]; then
-  echo "[chaos] building src/Capgo.Edge.Server, src/Capgo.Edge.Cli and loadtests/Capgo.Edge.LoadBodies (Release)"
-  for project in src/Capgo.Edge.Server src/Capgo.Edge.Cli loadtests/Capgo.Edge.LoadBodies; do
-    dotnet build "$root/$project/$(basename "$project").csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
-      || { cat "$results/build.log"; exit 1; }
-  done
+  build_projects "$root" "$results" chaos src/Capgo.Edge.Server src/Capgo.Edge.Cli loadtests/Capgo.Edge.LoadBodies
 fi
 cli=""
 for candidate in "$cli_dir/capgo-edge" "$cli_dir/Capgo.Edge.Cli"; do

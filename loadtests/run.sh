@@ -64,9 +64,7 @@ cli="$root/src/Capgo.Edge.Cli/bin/Release/net10.0/capgo-edge.dll"
 if [[ $redis -eq 1 ]]; then
   command -v redis-server >/dev/null || { echo "missing required tool: redis-server (or pass --standalone)" >&2; exit 2; }
   if [[ $build -eq 1 ]]; then
-    echo "[loadtest] building src/Capgo.Edge.Cli (Release)"
-    dotnet build "$root/src/Capgo.Edge.Cli/Capgo.Edge.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
-      || { cat "$results/build.log"; exit 1; }
+    build_projects "$root" "$results" loadtest src/Capgo.Edge.Cli
   fi
   extra+=(--redis --cli "$cli")
 fi
@@ -75,9 +73,7 @@ service="$root/src/Capgo.Edge.ControlPlane.Service/bin/Release/net10.0/Capgo.Edg
 if [[ $consumer -eq 1 ]]; then
   [[ $redis -eq 1 ]] || { echo "--consumer needs Redis mode (no --standalone)" >&2; exit 2; }
   if [[ $build -eq 1 ]]; then
-    echo "[loadtest] building src/Capgo.Edge.ControlPlane.Service (Release)"
-    dotnet build "$root/src/Capgo.Edge.ControlPlane.Service/Capgo.Edge.ControlPlane.Service.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
-      || { cat "$results/build.log"; exit 1; }
+    build_projects "$root" "$results" loadtest src/Capgo.Edge.ControlPlane.Service
   fi
   extra+=(--consumer "$service")
 fi

@@ -12,31 +12,17 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-build=1
-args=()
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --no-build) build=0 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) args+=("$1") ;;
-  esac
-  shift
-done
 
 # shellcheck source=../lib/common.sh
 . "$root/loadtests/lib/common.sh"
+take_no_build "$0" "$@"
 require_tools dotnet redis-server redis-cli python3
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$root/loadtests/results/$stamp-cluster"
 mkdir -p "$results"
-: >"$results/build.log"
 if [[ $build -eq 1 ]]; then
-  for project in src/Capgo.Edge.Server src/Capgo.Edge.Cli src/Capgo.Edge.ControlPlane.Service loadtests/Capgo.Edge.EventLoad; do
-    echo "[cluster] building $project (Release)"
-    dotnet build "$root/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
-      || { cat "$results/build.log"; exit 1; }
-  done
+  build_projects "$root" "$results" cluster src/Capgo.Edge.Server src/Capgo.Edge.Cli src/Capgo.Edge.ControlPlane.Service loadtests/Capgo.Edge.EventLoad
 fi
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -37,9 +37,7 @@ trap 'rm -rf "$work"' EXIT
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 cli_dir="$root/src/Capgo.Edge.Cli/bin/Release/net10.0/$rid/publish"
 if [[ $build -eq 1 ]]; then
-  echo "[fleet] building src/Capgo.Edge.Server (Release)"
-  dotnet build "$root/src/Capgo.Edge.Server/Capgo.Edge.Server.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >>"$results/build.log" 2>&1 \
-    || { cat "$results/build.log"; exit 1; }
+  build_projects "$root" "$results" fleet src/Capgo.Edge.Server
   echo "[fleet] publishing src/Capgo.Edge.Cli (Release, $rid, ReadyToRun)"
   dotnet publish "$root/src/Capgo.Edge.Cli/Capgo.Edge.Cli.csproj" -c Release -r "$rid" --self-contained false -nologo -v quiet \
     -clp:ErrorsOnly >>"$results/build.log" 2>&1 || { cat "$results/build.log"; exit 1; }
